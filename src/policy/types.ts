@@ -34,6 +34,12 @@ export interface DeviceClaim {
   user: string;
   generation: number;
   expiresAt: number;
+  /**
+   * When the device was remembered. Optional; when present, the device also
+   * stops counting once older than today's `rememberDevices.days`, so an
+   * admin who shortens the period does not wait out cookies issued before.
+   */
+  issuedAt?: number;
 }
 
 /** A "skip for now" cookie whose signature has been checked. */

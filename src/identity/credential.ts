@@ -1,0 +1,43 @@
+/**
+ * The intranet credential a request carries, reduced to a hash.
+ *
+ * The hash keys the identity cache and binds 2FA sessions, skip cookies and
+ * CSRF tokens to one intranet login: when the intranet issues a new session
+ * cookie, every one of those stops matching and the user is asked again.
+ * Only a hash is kept so the credential itself never sits in Gatehouse's
+ * memory maps, cookies or logs.
+ */
+import { createHash } from 'node:crypto';
+import { readCookie, stripGatehouseCookies } from '../session/parse.js';
+
+export interface Credential {
+  /** 'sid:…' | 'auth:…' | 'cookies:…' — the kind says what a new login changes. */
+  hash: string;
+  /** Cookie header to forward to the identity look-up (Gatehouse's own removed). */
+  cookie: string | undefined;
+  authorization: string | undefined;
+}
+
+function digest(kind: string, value: string): string {
+  // 128 bits are plenty to tell logins apart and keep cookies short.
+  return kind + ':' + createHash('sha256').update(value).digest('base64url').slice(0, 22);
+}
+
+/**
+ * Finds the credential, preferring the configured session cookie, then HTTP
+ * Authorization, then the whole cookie header (an intranet that logs people
+ * in through some other cookie must still be asked, never assumed anonymous).
+ * Returns null when the request carries nothing that could log anyone in.
+ */
+export function credentialOf(
+  cookieHeader: string | undefined,
+  authorization: string | undefined,
+  sessionCookie: string,
+): Credential | null {
+  const cookie = stripGatehouseCookies(cookieHeader);
+  const sid = sessionCookie ? readCookie(cookie, sessionCookie) : undefined;
+  if (sid) return { hash: digest('sid', sid), cookie, authorization };
+  if (authorization) return { hash: digest('auth', authorization), cookie, authorization };
+  if (cookie) return { hash: digest('cookies', cookie), cookie, authorization };
+  return null;
+}

@@ -1,0 +1,126 @@
+/**
+ * The forwarding half of Gatehouse: a catch-all route whose onRequest hook is
+ * the gate (before any body is read, STYLE 6) and whose handler streams the
+ * request to the intranet with @fastify/reply-from over undici.
+ */
+import replyFrom from '@fastify/reply-from';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { evaluate, type RequestContext } from '../gate/evaluate.js';
+import { sendDecision, sendError } from '../gate/respond.js';
+import type { Services } from '../gate/services.js';
+import { COOKIE } from '../session/index.js';
+import { stripGatehouseCookies } from '../session/parse.js';
+import { rewriteForwardHeaders } from './headers.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    gate?: { ctx: RequestContext; refreshSession: string | null; rule: string };
+  }
+}
+
+/** How often an active 2FA session cookie is re-issued to push its idle timeout forward. */
+export function refreshEvery(idleTimeoutMs: number): number {
+  return Math.min(60_000, Math.max(1_000, Math.floor(idleTimeoutMs / 10)));
+}
+
+export async function proxyPlugin(app: FastifyInstance, s: Services): Promise<void> {
+  const { config } = s.runtime.live;
+  const upstream = new URL(config.upstream.url);
+  await app.register(replyFrom, {
+    base: upstream.origin,
+    disableRequestLogging: true,
+    // Keep-alive and pipelining settings measured in docs/performance.md.
+    undici: {
+      connections: config.upstream.connections,
+      pipelining: 1,
+      keepAliveTimeout: 60_000,
+      headersTimeout: config.upstream.timeoutMs,
+      bodyTimeout: config.upstream.timeoutMs,
+    },
+  });
+
+  // Bodies are never parsed here: the raw stream goes to the intranet as is,
+  // so 1 GB uploads pass with flat memory and no body limit of ours applies.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+
+  const upstreamBase = upstream.pathname.replace(/\/$/, '');
+  const sessionCookie = config.identity.sessionCookie;
+
+  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+    const outcome = await evaluate(s, { method: req.method, url: req.url, headers: req.headers, socketAddress: req.socket.remoteAddress });
+    switch (outcome.kind) {
+      case 'bad_path':
+        return sendError(s, req, reply, 'GH_ERR_BAD_PATH', { reason: outcome.reason });
+      case 'own':
+        // Under the prefix but not one of our routes: never forwarded.
+        return sendError(s, req, reply, 'GH_ERR_NOT_FOUND');
+      case 'unavailable':
+        req.log.warn({ err: outcome.error.message, what: outcome.what }, 'fail closed: dependency unavailable');
+        return sendError(s, req, reply, outcome.what === 'store' ? 'GH_ERR_STORE_UNAVAILABLE' : 'GH_ERR_IDENTITY_UNAVAILABLE');
+      case 'decided': {
+        const { decision, ctx } = outcome;
+        if (decision.action !== 'forward') {
+          req.gate = { ctx, refreshSession: null, rule: decision.rule };
+          return sendDecision(s, req, reply, decision, ctx.path + ctx.query);
+        }
+        let refreshSession: string | null = null;
+        const claim = ctx.claims.session;
+        if (decision.rule === 'session' && claim && ctx.now - claim.activeAt > refreshEvery(s.runtime.live.config.twoFactor.session.idleTimeoutMs)) {
+          refreshSession = s.cookies.serialize(COOKIE.session, s.cookies.signSession({ ...claim, activeAt: ctx.now }), null);
+        }
+        req.gate = { ctx, refreshSession, rule: decision.rule };
+        return;
+      }
+    }
+  });
+
+  const handler = (req: FastifyRequest, reply: FastifyReply) => {
+    const g = req.gate;
+    if (!g) return sendError(s, req, reply, 'GH_ERR_INTERNAL');
+    const { ctx } = g;
+    // The upstream receives exactly the path that was judged, and the query as sent.
+    return reply.from(upstreamBase + ctx.path + ctx.query, {
+      rewriteRequestHeaders: (_r, headers) =>
+        rewriteForwardHeaders(headers, {
+          clientIp: ctx.clientIp,
+          peerIp: ctx.peerIp,
+          fromTrustedProxy: ctx.fromTrustedProxy,
+          proto: ctx.proto,
+          host: ctx.host,
+          cookie: stripGatehouseCookies(req.headers.cookie),
+        }),
+      rewriteHeaders: (headers) => {
+        if (sessionCookie && ctx.cred && setsCookie(headers['set-cookie'], sessionCookie)) {
+          // The intranet started or ended a login on this credential: forget
+          // the cached identity and end the 2FA session (DESIGN section 4).
+          s.identity.forget(ctx.cred.hash);
+          return appendSetCookie(headers, s.cookies.clear(COOKIE.session));
+        }
+        if (g.refreshSession) return appendSetCookie(headers, g.refreshSession);
+        return headers;
+      },
+      onError: (rep, { error }) => {
+        const code = (error as { statusCode?: number }).statusCode === 504 ? 'GH_ERR_UPSTREAM_TIMEOUT' : 'GH_ERR_UPSTREAM';
+        req.log.warn({ err: { message: error.message, code: (error as { code?: string }).code } }, 'upstream error');
+        sendError(s, req, rep as unknown as FastifyReply, code);
+      },
+    });
+  };
+
+  app.route({ method: app.supportedMethods as string[], url: '/', handler });
+  app.route({ method: app.supportedMethods as string[], url: '/*', handler });
+}
+
+function setsCookie(setCookie: unknown, name: string): boolean {
+  if (!setCookie) return false;
+  const list = Array.isArray(setCookie) ? setCookie : [setCookie];
+  const prefix = name + '=';
+  return list.some((c) => typeof c === 'string' && c.trimStart().startsWith(prefix));
+}
+
+function appendSetCookie<T extends Record<string, unknown>>(headers: T, cookie: string): T {
+  const existing = headers['set-cookie'];
+  const list = existing === undefined ? [] : Array.isArray(existing) ? existing : [existing];
+  return { ...headers, 'set-cookie': [...list, cookie] };
+}

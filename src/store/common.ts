@@ -1,0 +1,66 @@
+/**
+ * Conventions both stores share, kept in one place so the SQLite and Redis
+ * implementations cannot drift apart on them (the contract suite checks the
+ * behaviour; this keeps the small definitions identical).
+ */
+import type { UserListQuery } from './types.js';
+
+/**
+ * The failure/lock key of a user: what callers pass to recordFailure for
+ * wrong codes, and the lock that UserState.lockedUntil reports and resetUser
+ * clears. Other keys ("ip:10.0.0.1") are independent.
+ */
+export function userLockKey(user: string): string {
+  return `user:${user}`;
+}
+export const USER_LOCK_PREFIX = 'user:';
+
+/**
+ * Search folds ASCII letters only. SQLite's built-in lower() and LIKE do the
+ * same (full Unicode folding needs the ICU extension), so both stores match
+ * exactly the same names.
+ */
+export function asciiLower(s: string): string {
+  return s.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
+}
+
+/** Order of user names in listings: UTF-8 bytes, which is SQLite's BINARY collation and Redis's lexicographic order. */
+export function compareNames(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+export const MAX_PAGE = 1000;
+
+/** Page bounds are clamped rather than rejected: they come from query strings, and a huge limit must not become a huge query. */
+export function pageOf(q: Pick<UserListQuery, 'offset' | 'limit'>): { offset: number; limit: number } {
+  const offset = Number.isFinite(q.offset) ? Math.max(0, Math.floor(q.offset)) : 0;
+  const limit = Number.isFinite(q.limit) ? Math.max(0, Math.min(MAX_PAGE, Math.floor(q.limit))) : 0;
+  return { offset, limit };
+}
+
+/** Audit `detail` is free-form; a value that cannot be serialised is recorded as such instead of failing the event. */
+export function detailJson(detail: Readonly<Record<string, unknown>>): string {
+  try {
+    return JSON.stringify(detail ?? {});
+  } catch {
+    return '{"unserialisable":true}';
+  }
+}
+
+export function parseDetail(text: string | undefined): Record<string, unknown> {
+  try {
+    const v: unknown = JSON.parse(text ?? '{}');
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+export function parseGroups(text: string | undefined | null): string[] {
+  try {
+    const v: unknown = JSON.parse(text ?? '[]');
+    return Array.isArray(v) ? v.filter((g): g is string => typeof g === 'string') : [];
+  } catch {
+    return [];
+  }
+}
