@@ -13,7 +13,6 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { migrations } from './migrations/sqlite/index.js';
 import {
-  asciiLower,
   detailJson,
   pageOf,
   parseDetail,
@@ -286,8 +285,10 @@ export class SqliteStore implements Store {
     if (q.search) {
       // Substring match is a scan of the user names (no index can serve "contains");
       // at 100,000 users that is a few milliseconds, and only the console asks.
-      where.push('instr(lower(u.user), @term) > 0');
-      params.term = asciiLower(q.search);
+      // LIKE folds ASCII case only, as asciiLower does for the Redis store; it is
+      // also twice as fast here as instr(lower(user), ?).
+      where.push("u.user LIKE @pattern ESCAPE '\\'");
+      params.pattern = `%${q.search.replace(/[\\%_]/g, '\\$&')}%`;
     }
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const total = (this.db.prepare(`SELECT count(*) AS n FROM users u ${clause}`).get(params) as { n: number }).n;

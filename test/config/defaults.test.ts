@@ -174,3 +174,22 @@ describe('defaults', () => {
     expect(reasons(() => parseConfig(text, 'x.yaml', { env: {} }))).toContain('k100: more than 100 aliases; write the values out');
   });
 });
+
+describe('hostile keys', () => {
+  it('should treat __proto__ and constructor as unknown keys without touching any prototype', () => {
+    const text =
+      'server: { publicUrl: "http://localhost:8080", __proto__: { polluted: true } }\nupstream: { url: "http://127.0.0.1:8081" }\n' +
+      'identity: { lookup: { path: /me, user: { json: u } } }\nconstructor: 1\n';
+    expect(reasons(() => parseConfig(text, 'x.yaml', { env: {} }))).toEqual([
+      'server.__proto__: unknown key; expected one of: listen, publicUrl, prefix, dataDir, workers, tls, shutdownTimeout',
+      'constructor: unknown key; expected one of: server, upstream, network, identity, twoFactor, bypass, admin, store, policy, secrets, api, metrics, pages, log',
+    ]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('should keep a page text called __proto__ as an ordinary key', () => {
+    const c = configWith({ pages: { texts: { en: JSON.parse('{"__proto__": "x", "a": "b"}') } } });
+    expect(Object.keys(c.pages.texts.en!)).toEqual(['__proto__', 'a']);
+    expect(Object.getPrototypeOf(c.pages.texts.en)).toBe(Object.prototype);
+  });
+});

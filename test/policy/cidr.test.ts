@@ -70,19 +70,26 @@ describe('CidrSet', () => {
   );
 
   // Oracle: ipaddr.js, longest prefix wins, first listed on ties.
-  function naive(entries: readonly string[], ip: string): string | null {
+  type Parsed = { entry: string; net: ipaddr.IPv4 | ipaddr.IPv6; bits: number };
+  function parseAll(entries: readonly string[]): Parsed[] {
+    return entries.map((entry) => {
+      let [net, bits] = entry.includes('/') ? ipaddr.parseCIDR(entry) : [ipaddr.parse(entry), entry.includes(':') ? 128 : 32];
+      if (net.kind() === 'ipv6' && (net as ipaddr.IPv6).isIPv4MappedAddress() && bits >= 96) {
+        net = (net as ipaddr.IPv6).toIPv4Address();
+        bits -= 96;
+      }
+      return { entry, net, bits };
+    });
+  }
+  function naive(parsed: readonly Parsed[], ip: string): string | null {
     const addr = ipaddr.process(ip);
     let best: string | null = null;
     let bestBits = -1;
-    for (const e of entries) {
-      const [net, bits] = e.includes('/') ? ipaddr.parseCIDR(e) : [ipaddr.parse(e), ipaddr.parse(e).kind() === 'ipv4' ? 32 : 128];
-      const range = net.kind() === 'ipv6' && (net as ipaddr.IPv6).isIPv4MappedAddress() && bits >= 96
-        ? ([(net as ipaddr.IPv6).toIPv4Address(), bits - 96] as const)
-        : ([net, bits] as const);
-      if (range[0].kind() !== addr.kind()) continue;
-      if (addr.match(range[0] as never, range[1]) && range[1] > bestBits) {
-        best = e;
-        bestBits = range[1];
+    for (const { entry, net, bits } of parsed) {
+      if (net.kind() !== addr.kind() || bits <= bestBits) continue;
+      if (addr.match(net as never, bits)) {
+        best = entry;
+        bestBits = bits;
       }
     }
     return best;
@@ -101,16 +108,17 @@ describe('CidrSet', () => {
       { numRuns: 10_000, seed: 42 },
     ).filter((e) => !/^::\d/.test(e)); // ipaddr.js misreads ::a.b.c.d
     const big = new CidrSet(rand);
+    const parsed = parseAll(rand);
     // Probe inside the entries (so most probes hit) and at random.
-    const inside = rand.slice(0, 2000).map((e) => e.split('/')[0]!);
-    const probes = [...inside, ...fc.sample(fc.oneof(fc.ipV4(), fc.ipV6()), { numRuns: 2000, seed: 7 })].filter((p) => !/^::\d/.test(p));
+    const inside = rand.slice(0, 1500).map((e) => e.split('/')[0]!);
+    const probes = [...inside, ...fc.sample(fc.oneof(fc.ipV4(), fc.ipV6()), { numRuns: 1000, seed: 7 })].filter((p) => !/^::\d/.test(p));
     let hits = 0;
     for (const p of probes) {
-      const want = naive(rand, p);
+      const want = naive(parsed, p);
       if (want !== null) hits++;
       expect(big.match(p), p).toBe(want);
     }
-    expect(hits).toBeGreaterThan(2000);
+    expect(hits).toBeGreaterThan(1000);
   });
 
   it('should agree with a linear scan (property)', () => {
@@ -121,9 +129,10 @@ describe('CidrSet', () => {
         (entries, probes) => {
           const es = entries.filter((e) => !/^::\d/.test(e));
           const s = new CidrSet(es);
+          const parsed = parseAll(es);
           for (const p of [...probes, ...es.map((e) => e.split('/')[0]!)]) {
             if (/^::\d/.test(p)) continue;
-            expect(s.match(p)).toBe(naive(es, p));
+            expect(s.match(p)).toBe(naive(parsed, p));
           }
         },
       ),

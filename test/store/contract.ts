@@ -309,6 +309,12 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
         expect((await store.countUsers(T0 + 2 + LOCKOUT.durationMs)).locked).toBe(0);
       });
 
+      it('should take a backslash in a search literally', async () => {
+        for (const n of ['a\\b', 'ab', 'a\\\\b']) await store.touchUser(n, { at: T0, ip: '', groups: [] });
+        const r = await store.listUsers({ now, offset: 0, limit: 10, search: '\\' });
+        expect(r.users.map((u) => u.user)).toEqual(['a\\\\b', 'a\\b']);
+      });
+
       it('should clamp absurd page sizes instead of failing', async () => {
         await seed();
         const r = await store.listUsers({ now, offset: -5, limit: 1e9 });
