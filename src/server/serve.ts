@@ -10,6 +10,7 @@ import { buildApp, type GatehouseApp } from '../app.js';
 import { loadConfigFile } from '../config/index.js';
 import type { GatehouseConfig } from '../config/types.js';
 import { createStore } from '../store/index.js';
+import { startPolicySync } from './policy-sync.js';
 import { reloadFromFile } from './reload.js';
 
 export const PID_FILE = 'gatehouse.pid';
@@ -24,6 +25,8 @@ export async function serve(configPath: string, opts: { installSignals?: boolean
   const config = opts.config ?? loadConfigFile(configPath);
   const store = await createStore(config);
   const gh = await buildApp({ config, store });
+  // policy.source: redis — the shared policy document wins over the file's sections.
+  const policySync = config.policy.source === 'redis' ? await startPolicySync(gh.services) : null;
   const { host, port } = config.server.listen;
   const address = await gh.app.listen({ host, port });
   gh.app.log.info({ address, upstream: config.upstream.url, prefix: config.server.prefix, store: config.store.type }, 'gatehouse listening');
@@ -42,6 +45,7 @@ export async function serve(configPath: string, opts: { installSignals?: boolean
       }, config.server.shutdownTimeoutMs);
       timer.unref();
       await gh.close();
+      await policySync?.stop();
       await store.close();
       rmSync(pidFile, { force: true });
       clearTimeout(timer);
