@@ -7,8 +7,8 @@
  * the right-most hop that is not one of ours is the last one anybody we trust
  * vouches for. Everything left of it is whatever the client chose to send.
  *
- * Unparseable hops (Authentik CVE-2024-47070: a garbage XFF made the client
- * "unknown" and an IP rule then matched a default) stop the walk and yield ''
+ * Unparseable hops (Authentik CVE-2024-47070: an XFF entry such as `a` made
+ * policy evaluation skip the password stage) stop the walk and yield ''
  * (unknown): '' matches no IP rule and no trusted network. We do not fall back
  * to the last trusted proxy, because sites often list the network their load
  * balancers live in as trusted, and that would hand trust to the garbage.

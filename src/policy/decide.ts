@@ -80,8 +80,10 @@ export function needsState(policy: CompiledPolicy, input: PreDecisionInput): boo
 
 /**
  * The full decision. `input.state` must be the user's stored state whenever
- * needsState() is true; null there is read as a user never seen before
- * (not enrolled, never prompted), which asks for more, never less.
+ * needsState() is true; null there means the store has no record of the user
+ * (never seen: not enrolled, never prompted). A store that could not be read
+ * is not "no record": the caller fails closed (503) instead of passing null,
+ * or an enrolled user's visitor would be offered a fresh set-up.
  */
 export function decide(policy: CompiledPolicy, input: DecisionInput): Decision {
   return preDecide(policy, input) ?? decideWithState(policy, input, null);

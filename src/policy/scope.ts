@@ -30,46 +30,64 @@ export interface CompiledScope {
 const NOT_IN_SCOPE: ScopeMatch = Object.freeze({ inScope: false, exempt: false, kind: null, name: '', reason: 'not in scope' });
 const EVERYONE: ScopeMatch = Object.freeze({ inScope: true, exempt: false, kind: 'everyone', name: '', reason: 'in scope: everyone' });
 
-function table(names: readonly string[], kind: ScopeKind, exempt: boolean): ReadonlyMap<string, ScopeMatch> {
-  const m = new Map<string, ScopeMatch>();
-  for (const name of names) {
+/** Both answers a name can give, so one pass over a user's groups finds either. */
+interface Entry {
+  exempt?: ScopeMatch;
+  in?: ScopeMatch;
+}
+
+function table(inNames: readonly string[], exemptNames: readonly string[], kind: ScopeKind): ReadonlyMap<string, Entry> {
+  const m = new Map<string, Entry>();
+  const add = (name: string, exempt: boolean): void => {
+    const e = m.get(name) ?? {};
+    const key = exempt ? 'exempt' : 'in';
     const reason = exempt ? `exempt ${kind} ${name}` : `in scope via ${kind} ${name}`;
-    if (!m.has(name)) m.set(name, Object.freeze({ inScope: !exempt, exempt, kind, name, reason }));
-  }
+    e[key] ??= Object.freeze({ inScope: !exempt, exempt, kind, name, reason });
+    m.set(name, e);
+  };
+  for (const name of exemptNames) add(name, true);
+  for (const name of inNames) add(name, false);
   return m;
 }
 
-function first(m: ReadonlyMap<string, ScopeMatch>, names: readonly string[]): ScopeMatch | undefined {
+/**
+ * Scans `names` once (users in large directories carry hundreds of groups):
+ * the first exempt entry wins at once, else the first in-scope one is kept.
+ */
+function scan(m: ReadonlyMap<string, Entry>, names: readonly string[]): ScopeMatch | undefined {
   if (m.size === 0) return undefined;
+  let found: ScopeMatch | undefined;
   for (let i = 0; i < names.length; i++) {
-    const hit = m.get(names[i]!);
-    if (hit) return hit;
+    const e = m.get(names[i]!);
+    if (e === undefined) continue;
+    if (e.exempt) return e.exempt;
+    found ??= e.in;
   }
-  return undefined;
+  return found;
 }
 
 export function compileScope(enabledFor: ScopeLists & { everyone: boolean }, exempt: ScopeLists): CompiledScope {
-  const exUsers = table(exempt.users, 'user', true);
-  const exGroups = table(exempt.groups, 'group', true);
-  const exRoles = table(exempt.roles, 'role', true);
-  const inUsers = table(enabledFor.users, 'user', false);
-  const inGroups = table(enabledFor.groups, 'group', false);
-  const inRoles = table(enabledFor.roles, 'role', false);
+  const users = table(enabledFor.users, exempt.users, 'user');
+  const groups = table(enabledFor.groups, exempt.groups, 'group');
+  const roles = table(enabledFor.roles, exempt.roles, 'role');
   const everyone = enabledFor.everyone;
+  const exemptions: ScopeMatch[] = [];
+  for (const m of [users, groups, roles]) for (const e of m.values()) if (e.exempt) exemptions.push(e.exempt);
 
   return Object.freeze({
     everyone,
-    exemptions: Object.freeze([...exUsers.values(), ...exGroups.values(), ...exRoles.values()]),
+    exemptions: Object.freeze(exemptions),
     evaluate(identity: Identity): ScopeMatch {
-      // Exempt first: an exemption is an admin's explicit "not this one",
-      // and must beat "everyone" or a group membership.
-      const ex =
-        exUsers.get(identity.user) ?? first(exGroups, identity.groups) ?? first(exRoles, identity.roles);
-      if (ex) return ex;
+      // Exempt first: an exemption is an admin's explicit "not this one", and
+      // must beat "everyone", a listed group or even the user's own name.
+      const user = users.get(identity.user);
+      if (user?.exempt) return user.exempt;
+      const group = scan(groups, identity.groups);
+      if (group?.exempt) return group;
+      const role = scan(roles, identity.roles);
+      if (role?.exempt) return role;
       if (everyone) return EVERYONE;
-      return (
-        inUsers.get(identity.user) ?? first(inGroups, identity.groups) ?? first(inRoles, identity.roles) ?? NOT_IN_SCOPE
-      );
+      return user?.in ?? group ?? role ?? NOT_IN_SCOPE;
     },
   });
 }

@@ -72,7 +72,7 @@ describe('safeReturnPath', () => {
     ['/a?b=%zz', 'malformed escape in the query'],
     ['/%c0%ae%c0%ae/', 'overlong UTF-8'],
     ['/' + 'a'.repeat(2048), 'over 2048 characters'],
-  ])('should refuse %j (%s)', (p) => {
+  ])('should refuse %j (%s)', (p, _why) => {
     expect(isSafeReturnPath(p, PREFIX)).toBe(false);
     expect(safeReturnPath(p, PREFIX)).toBe('/');
   });

@@ -25,6 +25,21 @@ describe('scope', () => {
     expect(m.reason).toBe(reason);
   });
 
+  it('should let exempt win when a name is on both lists', () => {
+    const both = compileScope({ everyone: false, users: ['x'], groups: ['g'], roles: [] }, { users: ['x'], groups: ['g'], roles: [] });
+    expect(both.evaluate(identity('x')).reason).toBe('exempt user x');
+    expect(both.evaluate(identity('y', ['g'])).reason).toBe('exempt group g');
+  });
+
+  it('should find an exempt group late in a long group list after an in-scope one', () => {
+    const groups = [...Array.from({ length: 300 }, (_, i) => `g${i}`), 'finance', 'contractors'];
+    expect(listed.evaluate(identity('bob', groups)).reason).toBe('exempt group contractors');
+  });
+
+  it('should list every exempt answer for precomputation', () => {
+    expect(listed.exemptions.map((m) => m.reason)).toEqual(['exempt user svc', 'exempt group contractors', 'exempt role kiosk']);
+  });
+
   it('should return the same object for the same answer (no allocation per request)', () => {
     expect(listed.evaluate(identity('alice'))).toBe(listed.evaluate(identity('alice', ['x'])));
   });
