@@ -21,6 +21,8 @@ export const USER_LOCK_PREFIX = 'user:';
  * exactly the same names.
  */
 export function asciiLower(s: string): string {
+  // Fast path: for pure-ASCII text the native toLowerCase is exactly ASCII folding.
+  if (/^[\x00-\x7f]*$/.test(s)) return s.toLowerCase();
   return s.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
 }
 
@@ -63,4 +65,12 @@ export function parseGroups(text: string | undefined | null): string[] {
   } catch {
     return [];
   }
+}
+
+/** Redis returns hashes and stream entries as flat [field, value, …] lists from Lua and XRANGE. */
+export function hashOf(raw: string[] | Record<string, string>): Record<string, string> {
+  if (!Array.isArray(raw)) return raw;
+  const h: Record<string, string> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) h[raw[i] as string] = raw[i + 1] as string;
+  return h;
 }

@@ -16,10 +16,13 @@ export type { SqliteStoreOptions } from './sqlite.js';
  * then fail closed (503) and the client keeps reconnecting, which is what an
  * operator restarting Redis and Gatehouse in either order expects.
  */
-export async function createStore(config: GatehouseConfig): Promise<Store> {
+export async function createStore(
+  config: GatehouseConfig,
+  opts: { /** Redis connection errors, for the log (never contain the password). */ onError?: (err: Error) => void } = {},
+): Promise<Store> {
   if (config.store.type === 'redis') {
     const { RedisStore } = await import('./redis.js');
-    return RedisStore.connect({ url: config.store.redis.url, keyPrefix: config.store.redis.keyPrefix });
+    return RedisStore.connect({ url: config.store.redis.url, keyPrefix: config.store.redis.keyPrefix, ...opts });
   }
   const { resolve } = await import('node:path');
   const { SqliteStore } = await import('./sqlite.js');

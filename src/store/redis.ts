@@ -17,10 +17,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import { asciiLower, compareNames, detailJson, pageOf, parseDetail, parseGroups, USER_LOCK_PREFIX, userLockKey } from './common.js';
+import { asciiLower, compareNames, hashOf, pageOf, parseGroups, USER_LOCK_PREFIX, userLockKey } from './common.js';
+import { readAudit, writeAudit } from './redis-audit.js';
 import { createRedisClient, type ConnectionTuning } from './redis-connection.js';
 import { scriptKeyCounts, scripts, type ScriptName } from './redis-scripts.js';
-import type { AuditEvent, AuditQuery, AuditType, FailureResult, Store, UserListQuery, UserState } from './types.js';
+import type { AuditEvent, AuditQuery, FailureResult, Store, UserListQuery, UserState } from './types.js';
 
 export interface RedisStoreOptions extends ConnectionTuning {
   url: string;
@@ -41,14 +42,6 @@ type Script = (...args: (string | number)[]) => Promise<unknown>;
 type RawState = [string[] | Record<string, string>, number, string | null];
 
 const SEARCH_CHUNK = 5000;
-const AUDIT_BATCH = 200;
-
-function hashOf(raw: string[] | Record<string, string>): Record<string, string> {
-  if (!Array.isArray(raw)) return raw;
-  const h: Record<string, string> = {};
-  for (let i = 0; i + 1 < raw.length; i += 2) h[raw[i] as string] = raw[i + 1] as string;
-  return h;
-}
 
 const num = (v: string | undefined): number | null => (v === undefined || v === '' ? null : Number(v));
 
@@ -75,16 +68,6 @@ function toState(user: string, [raw, codes, lock]: RawState): UserState | null {
 /** Redis Cluster runs a script only if all its keys share a hash slot; a {tag} in the prefix puts all of Gatehouse's keys in one. */
 export function clusterSafePrefix(prefix: string): string {
   return /\{[^}]+\}/.test(prefix) ? prefix : `{${prefix.replace(/:$/, '') || 'gatehouse'}}:`;
-}
-
-/** Stream id of an audit index member ("<ms>-<zero-padded seq>"). */
-const memberToId = (m: string): string => m.replace(/-0*(\d)/, '-$1');
-
-/** The id just below `id`, for paging a stream backwards without the Redis 6.2 exclusive-range syntax. */
-function idBefore(id: string): string | null {
-  const [ms, seq] = id.split('-').map(BigInt) as [bigint, bigint];
-  if (seq > 0n) return `${ms}-${seq - 1n}`;
-  return ms > 0n ? `${ms - 1n}-18446744073709551615` : null;
 }
 
 export class RedisStore implements Store {
@@ -338,59 +321,10 @@ export class RedisStore implements Store {
   }
 
   async audit(e: AuditEvent): Promise<void> {
-    const fields = ['at', String(e.at), 'type', e.type, 'user', e.user, 'actor', e.actor, 'ip', e.ip, 'ua', e.userAgent, 'detail', detailJson(e.detail)];
-    await this.run('ghAudit', [this.k('audit'), this.k(`au:${e.user}`), this.k(`at:${e.type}`)], [
-      Math.max(0, Math.floor(e.at)), this.auditMax, 1000, this.auditMax, e.user ? '1' : '0', ...fields,
-    ]);
+    await writeAudit(this.client, this.keyPrefix, e, this.auditMax);
   }
 
   async listAudit(q: AuditQuery): Promise<AuditEvent[]> {
-    const limit = pageOf({ offset: 0, limit: q.limit }).limit;
-    const before = q.before === undefined ? undefined : Math.ceil(q.before);
-    if (limit === 0 || (before !== undefined && before <= 0)) return [];
-    const keep = (e: AuditEvent) =>
-      (q.user === undefined || e.user === q.user) && (q.type === undefined || e.type === q.type) && (before === undefined || e.at < before);
-    const out: AuditEvent[] = [];
-
-    if (q.user !== undefined || q.type !== undefined) {
-      // A user's (or type's) own index: the user's is smaller, so it is preferred when both are given.
-      const index = this.k(q.user !== undefined ? `au:${q.user}` : `at:${q.type}`);
-      const max = before === undefined ? '+inf' : `(${before}`;
-      for (let skip = 0; out.length < limit; skip += AUDIT_BATCH) {
-        const members = await this.client.zrevrangebyscore(index, max, '-inf', 'LIMIT', skip, AUDIT_BATCH);
-        const p = this.client.pipeline();
-        for (const m of members) p.xrange(this.k('audit'), memberToId(m), memberToId(m));
-        for (const [err, entries] of (await p.exec()) ?? []) {
-          if (err) throw err;
-          // Missing entries were trimmed from the stream after being indexed.
-          for (const e of (entries as [string, string[]][]).map(toEvent)) if (keep(e) && out.length < limit) out.push(e);
-        }
-        if (members.length < AUDIT_BATCH) break;
-      }
-      return out;
-    }
-
-    let end: string | null = before === undefined ? '+' : String(before - 1);
-    while (end !== null && out.length < limit) {
-      const entries = (await this.client.xrevrange(this.k('audit'), end, '-', 'COUNT', AUDIT_BATCH)) as [string, string[]][];
-      for (const e of entries.map(toEvent)) if (keep(e) && out.length < limit) out.push(e);
-      if (entries.length < AUDIT_BATCH) break;
-      end = idBefore((entries.at(-1) as [string, string[]])[0]);
-    }
-    return out;
+    return readAudit(this.client, this.keyPrefix, q);
   }
-}
-
-function toEvent([id, flat]: [string, string[]]): AuditEvent {
-  const f = hashOf(flat);
-  return {
-    id,
-    at: Number(f.at),
-    type: f.type as AuditType,
-    user: f.user ?? '',
-    actor: f.actor ?? '',
-    ip: f.ip ?? '',
-    userAgent: f.ua ?? '',
-    detail: parseDetail(f.detail),
-  };
 }

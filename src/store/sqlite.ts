@@ -11,7 +11,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { migrations } from './migrations/sqlite/index.js';
+import { migrate } from './migrations/sqlite/index.js';
 import {
   detailJson,
   pageOf,
@@ -82,22 +82,6 @@ function toState(r: UserRow): UserState {
     lastVerifiedAt: r.last_verified_at,
     lockedUntil: r.locked_until,
   };
-}
-
-/** Applies every migration newer than the file's user_version, inside one write transaction so concurrent starters run it once. */
-function migrate(db: Database.Database): void {
-  const latest = migrations.at(-1)?.version ?? 0;
-  db.transaction(() => {
-    const current = db.pragma('user_version', { simple: true }) as number;
-    if (current > latest) {
-      throw new Error(`gatehouse.db schema version ${current} is newer than this Gatehouse understands (${latest}); upgrade Gatehouse`);
-    }
-    for (const m of migrations) {
-      if (m.version <= current) continue;
-      db.exec(m.sql);
-      db.pragma(`user_version = ${m.version}`);
-    }
-  }).immediate();
 }
 
 export class SqliteStore implements Store {

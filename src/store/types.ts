@@ -1,7 +1,7 @@
 /**
  * The state Gatehouse keeps, behind one interface that both the embedded
  * SQLite store and the shared Redis store implement (one contract suite in
- * test/store-contract.ts keeps them from drifting).
+ * test/store/contract.ts keeps them from drifting).
  *
  * Every operation that must be atomic across replicas is a single method here
  * (acceptTimeStep, recordFailure, resetUser, useRecoveryCode) so the Redis
@@ -28,6 +28,7 @@ export interface UserState {
   lastSeenIp: string;
   lastSeenGroups: readonly string[];
   lastVerifiedAt: number | null;
+  /** End of the lock on key `user:<name>` (userLockKey) as stored; may already be past, so compare with now. */
   lockedUntil: number | null;
 }
 
@@ -128,4 +129,11 @@ export interface Store {
 
   audit(e: AuditEvent): Promise<void>;
   listAudit(q: AuditQuery): Promise<AuditEvent[]>;
+
+  /**
+   * Optional: called when any process resets a user (Redis: pub/sub on
+   * `<keyPrefix>events`), so caches keyed by user can drop them at once.
+   * Returns the unsubscribe function. Absent on SQLite.
+   */
+  onGenerationChange?(cb: (e: { user: string; generation: number }) => void): () => void;
 }
