@@ -5,7 +5,8 @@ import { ConfigError, loadConfigFile, summarize } from '../config/index.js';
 import type { GatehouseConfig } from '../config/types.js';
 import { canonicalIp } from '../net/index.js';
 import { compilePolicy, explain } from '../policy/index.js';
-import { PID_FILE, serve } from '../server/serve.js';
+import { serveWithWorkers } from '../server/cluster.js';
+import { PID_FILE } from '../server/serve.js';
 import { createStore } from '../store/index.js';
 import type { Store, UserState } from '../store/types.js';
 
@@ -66,7 +67,7 @@ export async function runCommand(command: string, args: string[], o: CliOptions,
     case 'serve': {
       const config = loadOrReport(o.config);
       if (!config) return 2;
-      await serve(o.config, { config });
+      await serveWithWorkers(o.config, config);
       return -1; // keeps running
     }
     case 'check-config': {

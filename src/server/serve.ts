@@ -4,11 +4,15 @@
  * flight finish, close WebSockets, close the store) within
  * server.shutdownTimeout.
  */
+import cluster from 'node:cluster';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import type { Server as HttpsServer } from 'node:https';
 import { join } from 'node:path';
+import type { FastifyBaseLogger } from 'fastify';
 import { buildApp, type GatehouseApp } from '../app.js';
 import { loadConfigFile } from '../config/index.js';
 import type { GatehouseConfig } from '../config/types.js';
+import { createMetrics, gracefulStop, measureStore, parseListen, reloadTls, shareWithPrimary, startMetricsServer } from '../ops/index.js';
 import { createStore } from '../store/index.js';
 import { startPolicySync } from './policy-sync.js';
 import { reloadFromFile } from './reload.js';
@@ -18,48 +22,96 @@ export const PID_FILE = 'gatehouse.pid';
 export interface Running {
   gh: GatehouseApp;
   url: string;
+  /** http://host:port of the metrics listener, or null when metrics.listen is empty. */
+  metricsUrl: string | null;
   stop(): Promise<void>;
 }
 
-export async function serve(configPath: string, opts: { installSignals?: boolean; config?: GatehouseConfig } = {}): Promise<Running> {
+/** How long after server.shutdownTimeout a stop that still hangs (a store that never closes) ends the process with 1. */
+const STOP_WATCHDOG_GRACE_MS = 5000;
+
+export async function serve(configPath: string, opts: { installSignals?: boolean; config?: GatehouseConfig; pidFile?: boolean; now?: () => number; logger?: FastifyBaseLogger | false } = {}): Promise<Running> {
   const config = opts.config ?? loadConfigFile(configPath);
-  const store = await createStore(config);
-  const gh = await buildApp({ config, store });
+  const metrics = config.metrics.listen ? createMetrics() : undefined;
+  const opened = await createStore(config);
+  const store = metrics ? measureStore(opened, metrics) : opened;
+  let gh: GatehouseApp;
+  try {
+    gh = await buildApp({
+      config,
+      store,
+      ...(metrics ? { metrics } : {}),
+      ...(opts.now ? { now: opts.now } : {}),
+      ...(opts.logger !== undefined ? { logger: opts.logger } : {}),
+    });
+  } catch (err) {
+    // A bad certificate or secret: release the store so the process can exit with the error.
+    await opened.close().catch(() => {});
+    throw err;
+  }
   // policy.source: redis — the shared policy document wins over the file's sections.
   const policySync = config.policy.source === 'redis' ? await startPolicySync(gh.services) : null;
   const { host, port } = config.server.listen;
   const address = await gh.app.listen({ host, port });
-  gh.app.log.info({ address, upstream: config.upstream.url, prefix: config.server.prefix, store: config.store.type }, 'gatehouse listening');
+  // A cluster worker hands its metrics to the primary, which alone listens on metrics.listen (ops/cluster-metrics.ts).
+  if (metrics && cluster.isWorker) shareWithPrimary(metrics);
+  const metricsServer = metrics && !cluster.isWorker ? await startMetricsServer(metrics.registry, parseListen(config.metrics.listen)) : null;
+  gh.app.log.info(
+    { address, upstream: config.upstream.url, prefix: config.server.prefix, store: config.store.type, tls: config.server.tls !== null, metrics: metricsServer?.url ?? null },
+    'gatehouse listening',
+  );
 
   mkdirSync(config.server.dataDir, { recursive: true });
   const pidFile = join(config.server.dataDir, PID_FILE);
-  writeFileSync(pidFile, String(process.pid) + '\n');
+  if (opts.pidFile !== false) writeFileSync(pidFile, String(process.pid) + '\n');
 
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {
-      gh.app.log.info('stopping: finishing requests in flight');
-      const timer = setTimeout(() => {
-        gh.app.log.error('shutdown timeout reached; exiting');
-        process.exit(1);
-      }, config.server.shutdownTimeoutMs);
-      timer.unref();
-      await gh.close();
-      await policySync?.stop();
-      await store.close();
-      rmSync(pidFile, { force: true });
-      clearTimeout(timer);
+      gh.app.log.info({ timeoutMs: config.server.shutdownTimeoutMs }, 'stopping: no new connections; finishing requests in flight');
+      const { timedOut } = await gracefulStop({
+        server: gh.app.server,
+        closeApp: async () => {
+          await gh.close();
+          await policySync?.stop();
+        },
+        store,
+        metricsServer,
+        timeoutMs: config.server.shutdownTimeoutMs,
+        log: gh.app.log,
+      });
+      if (opts.pidFile !== false) rmSync(pidFile, { force: true });
+      gh.app.log.info({ timedOut }, timedOut ? 'stopped (requests still running at the timeout were cut)' : 'stopped');
     })());
+
+  // A renewed certificate is picked up on SIGHUP; a bad pair keeps the old one.
+  const reloadCertificate = () => {
+    try {
+      const m = reloadTls(gh.app.server as unknown as HttpsServer, config);
+      if (!m) return;
+      metrics?.bind({ tlsNotAfter: () => m.notAfter });
+      gh.app.log.info({ notAfter: new Date(m.notAfter).toISOString() }, 'TLS certificate reloaded');
+    } catch (err) {
+      gh.app.log.error({ err: (err as Error).message }, 'TLS certificate reload failed: the previous certificate stays in use');
+    }
+  };
 
   if (opts.installSignals !== false) {
     process.on('SIGHUP', () => {
       void reloadFromFile(gh.services, 'SIGHUP').catch((err: unknown) => gh.app.log.error({ err: (err as Error).message }, 'reload failed'));
+      if (config.server.tls) reloadCertificate();
     });
     for (const sig of ['SIGTERM', 'SIGINT'] as const) {
       process.on(sig, () => {
+        // A second signal while stopping (Ctrl-C twice) means "now".
+        if (stopping) process.exit(1);
+        setTimeout(() => {
+          gh.app.log.error('stop did not finish after the shutdown timeout; exiting');
+          process.exit(1);
+        }, config.server.shutdownTimeoutMs + STOP_WATCHDOG_GRACE_MS).unref();
         void stop().then(() => process.exit(0));
       });
     }
   }
-  return { gh, url: address, stop };
+  return { gh, url: address, metricsUrl: metricsServer?.url ?? null, stop };
 }
