@@ -113,12 +113,6 @@ function decideWithState(policy: CompiledPolicy, input: DecisionInput, t: Trace)
   const tf = policy.config.twoFactor;
   const d = policy.decisions;
 
-  if (state !== null && state.lockedUntil !== null && state.lockedUntil > now) {
-    t?.push(decided('locked', `locked after repeated wrong codes until ${formatTime(state.lockedUntil)}`));
-    return { action: 'locked', rule: 'locked', reason: `locked until ${formatTime(state.lockedUntil)}`, lockedUntil: state.lockedUntil };
-  }
-  t?.push(passed('locked', state === null ? 'no stored state: a user never seen before' : 'not locked'));
-
   if (state !== null && state.sealedSecret !== null) {
     t?.push(passed('enrolled', state.enrolledAt === null ? 'enrolled' : `enrolled on ${formatDate(state.enrolledAt)}`));
     const problem = sessionProblem(policy, input, id, state);
@@ -149,6 +143,14 @@ function decideWithState(policy: CompiledPolicy, input: DecisionInput, t: Trace)
     } else {
       t?.push(passed('device', tf.rememberDevices.enabled ? 'no remembered device' : 'remembering devices is off'));
     }
+    // The lock stops code entry, not work already verified: checked after the
+    // session and device so wrong codes typed by someone holding the password
+    // cannot throw the real user out of a verified session.
+    if (state.lockedUntil !== null && state.lockedUntil > now) {
+      t?.push(decided('locked', `locked after repeated wrong codes until ${formatTime(state.lockedUntil)}`));
+      return { action: 'locked', rule: 'locked', reason: `locked until ${formatTime(state.lockedUntil)}`, lockedUntil: state.lockedUntil };
+    }
+    t?.push(passed('locked', 'not locked'));
     t?.push(decided('challenge', 'a code is required'));
     return d.challenge[problem];
   }

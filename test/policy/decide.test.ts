@@ -43,7 +43,8 @@ const rows: Row[] = [
   ['should not trust an unknown client IP', { twoFactor: { trustedIps: ['0.0.0.0/0', '::/0'] } }, { clientIp: '', state: enrolled('alice') }, { action: 'challenge' }],
 
   // 6. locked
-  ['should lock out a locked user, even with a valid session', {}, { state: enrolled('alice', { lockedUntil: NOW + 60_000 }), claims: withSession() }, { action: 'locked', rule: 'locked', lockedUntil: NOW + 60_000 }],
+  ['should lock a locked user out of code entry', {}, { state: enrolled('alice', { lockedUntil: NOW + 60_000 }) }, { action: 'locked', rule: 'locked', lockedUntil: NOW + 60_000 }],
+  ['should keep a verified session working while wrong codes elsewhere locked the user', {}, { state: enrolled('alice', { lockedUntil: NOW + 60_000 }), claims: withSession() }, { action: 'forward', rule: 'session' }],
   ['should let a user in again once the lock has expired', {}, { state: enrolled('alice', { lockedUntil: NOW }), claims: withSession() }, { action: 'forward', rule: 'session' }],
 
   // 7. enrolled: session bound to user, generation, credential; idle and max age
@@ -130,7 +131,7 @@ describe('decide', () => {
   it('should explain every rule it checked, in order', () => {
     const policy = compilePolicy(policyConfig(notEnforced()));
     const e = explain(policy, input({ state: notEnrolled('alice', { firstPromptedAt: NOW - D }), claims: withSkip() }));
-    expect(e.steps.map((s) => s.rule)).toEqual(['bypass', 'identity', 'scope', 'trusted_ip', 'locked', 'enrolled', 'enrolment_network', 'enforce', 'grace', 'skip']);
+    expect(e.steps.map((s) => s.rule)).toEqual(['bypass', 'identity', 'scope', 'trusted_ip', 'enrolled', 'enrolment_network', 'enforce', 'grace', 'skip']);
     expect(e.steps[2]!.detail).toBe('in scope via user alice');
     expect(e.steps[3]!.detail).toBe('203.0.113.5 is not a trusted IP');
     expect(e.usedState).toBe(true);
