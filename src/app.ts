@@ -4,7 +4,7 @@
  * function with its dependencies passed in, so tests build the real thing
  * with a test store and clock (STYLE 9).
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions, type FastifyRequest, type FastifyReply } from 'fastify';
 import type { GatehouseConfig } from './config/types.js';
 import { ERRORS } from './errors.js';
 import { flowPlugin, FORM_BODY_LIMIT } from './flow/index.js';
@@ -22,13 +22,16 @@ import { createCookieJar } from './session/index.js';
 import type { AuditEvent, Store } from './store/types.js';
 import { createSealer } from './totp/index.js';
 import { adminPlugin } from './admin/index.js';
+import { accessLogHook, createLogger, goingAway, readTls, requestIdGenerator, type Metrics } from './ops/index.js';
 
 export interface AppOptions {
   config: GatehouseConfig;
   store: Store;
   now?: () => number;
-  /** A pino logger, or false for silence (tests). Default: JSON to stdout at config.log.level. */
+  /** A pino logger, or false for silence (tests). Default: JSON to stdout at config.log.level, secrets redacted. */
   logger?: FastifyBaseLogger | false;
+  /** Prometheus metrics (ops/metrics.ts); absent = no metrics hooks at all. */
+  metrics?: Metrics;
 }
 
 export interface GatehouseApp {
@@ -40,35 +43,27 @@ export interface GatehouseApp {
   close(): Promise<void>;
 }
 
-/** Paths of log records that may hold a secret: redacted by pino before anything is written. */
-export const REDACT_PATHS = [
-  'req.headers.cookie',
-  'req.headers.authorization',
-  'req.headers["x-gatehouse-token"]',
-  'res.headers["set-cookie"]',
-  'headers.cookie',
-  'headers.authorization',
-  'code',
-  'secret',
-  'token',
-  'body.code',
-  'body.csrf',
-  'body.codes',
-  '*.code',
-  '*.secret',
-  '*.token',
-];
+/** Paths redacted from every log record (kept exported here for existing importers). */
+export { REDACT_PATHS } from './ops/index.js';
 
 export async function buildApp(opts: AppOptions): Promise<GatehouseApp> {
   const { config, store } = opts;
   const now = opts.now ?? Date.now;
   const secrets = resolveSecrets(config);
+  const proxies = compileCidrSet(config.network.trustedProxies);
+  const isTrusted = (addr: string | undefined) => proxies.size > 0 && proxies.match(canonicalIp(addr ?? '') ?? '') !== null;
+  const tls = readTls(config);
+  let servicesRef: Services | undefined;
   const app = Fastify({
-    ...(opts.logger === false
-      ? { logger: false }
-      : opts.logger
-        ? { loggerInstance: opts.logger }
-        : { logger: { level: config.log.level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } } }),
+    ...(opts.logger === false ? { logger: false } : { loggerInstance: opts.logger ?? createLogger(config.log.level) }),
+    genReqId: requestIdGenerator(isTrusted),
+    // A URL the router cannot even decode gets Gatehouse's 400 page and headers, not Fastify's JSON.
+    frameworkErrors: (err: Error, req: FastifyRequest, reply: FastifyReply) => {
+      if (!servicesRef) return reply.code(400).send();
+      return sendError(servicesRef, req, reply, 'GH_ERR_BAD_PATH', { reason: err.message });
+    },
+    // HTTP/1.1 only, also with TLS: see docs/operations.md (TLS) for why not HTTP/2.
+    ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
     // Request logging is ours (onResponse, fields operators expect) and off the hot path by default.
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: false,
@@ -85,9 +80,7 @@ export async function buildApp(opts: AppOptions): Promise<GatehouseApp> {
   } as unknown as FastifyServerOptions) as unknown as FastifyInstance;
 
   const runtime = createRuntime(config, now);
-  const proxies = compileCidrSet(config.network.trustedProxies);
-  const isTrusted = (addr: string | undefined) => proxies.size > 0 && proxies.match(canonicalIp(addr ?? '') ?? '') !== null;
-  const services: Services = {
+  const services: Services = (servicesRef = {
     runtime,
     store,
     identity: createIdentityResolver(config, now),
@@ -103,13 +96,14 @@ export async function buildApp(opts: AppOptions): Promise<GatehouseApp> {
     audit: async (e: AuditEvent) => {
       // The log line is written even when the store is down: the trail must not have holes.
       app.log.info({ audit: { ...e, at: new Date(e.at).toISOString() } }, `audit ${e.type}`);
+      opts.metrics?.audit(e);
       try {
         await store.audit(e);
       } catch (err) {
         app.log.error({ err: (err as Error).message, type: e.type }, 'could not store audit event');
       }
     },
-  };
+  });
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(services, req, reply, 'GH_ERR_TOO_LARGE');
@@ -120,19 +114,8 @@ export async function buildApp(opts: AppOptions): Promise<GatehouseApp> {
   });
   app.setNotFoundHandler((req, reply) => sendError(services, req, reply, 'GH_ERR_NOT_FOUND'));
 
-  if (config.log.access) {
-    app.addHook('onResponse', async (req, reply) => {
-      req.log.info({
-        method: req.method,
-        path: req.gate?.ctx.path ?? req.url.split('?')[0],
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime * 10) / 10,
-        user: req.gate?.ctx.identity?.user,
-        ip: req.gate?.ctx.clientIp ?? req.socket.remoteAddress,
-        decision: req.gate?.rule,
-      }, 'access');
-    });
-  }
+  if (config.log.access) app.addHook('onResponse', accessLogHook);
+  if (opts.metrics) app.addHook('onSend', opts.metrics.onSend);
 
   await app.register(async (child) => flowPlugin(child, services));
   await app.register(async (child) => adminPlugin(child, services));
@@ -140,6 +123,12 @@ export async function buildApp(opts: AppOptions): Promise<GatehouseApp> {
 
   const upgrades = createUpgradeHandler(services);
   app.server.on('upgrade', upgrades.handle);
+  opts.metrics?.bind({
+    identity: () => services.identity.stats,
+    websockets: () => upgrades.tracker.open.size,
+    runtime,
+    ...(tls ? { tlsNotAfter: () => tls.notAfter } : {}),
+  });
 
   return {
     app,
@@ -147,7 +136,8 @@ export async function buildApp(opts: AppOptions): Promise<GatehouseApp> {
     runtime,
     openUpgrades: () => upgrades.tracker.open.size,
     async close() {
-      for (const sock of upgrades.tracker.open) sock.destroy();
+      // WebSockets are not requests in flight: the server would wait for them forever.
+      for (const sock of upgrades.tracker.open) goingAway(sock);
       await app.close();
       await services.identity.close();
     },

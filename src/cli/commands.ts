@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfigFile, summarize } from '../config/index.js';
 import type { GatehouseConfig } from '../config/types.js';
-import { canonicalIp } from '../net/index.js';
+import { canonicalIp, normalisePath } from '../net/index.js';
 import { compilePolicy, explain } from '../policy/index.js';
 import { serveWithWorkers } from '../server/cluster.js';
 import { PID_FILE } from '../server/serve.js';
@@ -93,11 +93,20 @@ export async function runCommand(command: string, args: string[], o: CliOptions,
         err(`--ip ${o.ip}: not an IP address`);
         return 2;
       }
+      // Judge the path the way the gate does: normalised, query and fragment
+      // off. Unnormalised, `/assets/../secret` was explained as matching the
+      // bypass rule /assets/** while the gate (and the intranet) see /secret.
+      const rawPath = (o.path ?? '/').split(/[?#]/)[0]!;
+      const norm = normalisePath(rawPath);
+      if (!norm.ok) {
+        out(`decision: refused with 400 before any rule — ${norm.reason}`);
+        return 0;
+      }
       const ex = explain(policy, {
         identity: { user: o.user, groups: list(o.groups), roles: list(o.roles), source: 'header', credential: 'cli' },
         clientIp: ip,
         method: (o.method ?? 'GET').toUpperCase(),
-        path: o.path ?? '/',
+        path: norm.path,
         claims: { session: null, device: null, skip: null },
         state,
         now,

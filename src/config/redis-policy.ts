@@ -8,7 +8,7 @@
  * version every second so a missed message never leaves one stale.
  */
 import type { Cluster, Redis } from 'ioredis';
-import { createRedisClient } from '../store/redis-connection.js';
+import { createRedisClient, describeRedisUrl, waitForReady, type ConnectionTuning } from '../store/redis-connection.js';
 
 const CAS_SCRIPT = `
 local current = tonumber(redis.call('HGET', KEYS[1], 'version') or '0')
@@ -31,17 +31,43 @@ export interface StoredPolicy {
 
 export type WriteResult = { ok: true; version: number } | { ok: false; conflict: true; currentVersion: number };
 
+export interface WatchOptions {
+  /** Every new version seen, by message or by the periodic check. */
+  onChange: (p: StoredPolicy) => void;
+  /** The first failed check of an outage (not one per second). */
+  onError?: (err: Error) => void;
+  /** The first successful check after an outage. */
+  onRecovered?: () => void;
+  intervalMs?: number;
+}
+
 export class RedisPolicySource {
+  /** Where the policy lives, for messages (never the password). */
+  readonly where: string;
   private readonly client: Redis | Cluster;
   private subscriber: Redis | Cluster | null = null;
   private poll: NodeJS.Timeout | null = null;
   private readonly key: string;
   private readonly channel: string;
+  private readonly connectTimeoutMs: number;
 
-  constructor(url: string, keyPrefix: string) {
-    this.client = createRedisClient(url).client;
+  constructor(url: string, keyPrefix: string, opts: ConnectionTuning & { onError?: (err: Error) => void } = {}) {
+    this.client = createRedisClient(url, opts).client;
+    // Without a listener ioredis prints every failed reconnect attempt to stderr.
+    this.client.on('error', (err: Error) => opts.onError?.(err));
     this.key = `${keyPrefix}policy`;
     this.channel = `${keyPrefix}policy-changed`;
+    this.connectTimeoutMs = opts.connectTimeoutMs ?? 2000;
+    this.where = `${describeRedisUrl(url)} key ${this.key}`;
+  }
+
+  /**
+   * Waits (bounded) for the first connection. The client fails fast while
+   * disconnected, so a command sent right after construction would be
+   * refused: one-shot callers (the CLI, start-up) wait here first.
+   */
+  ready(timeoutMs = this.connectTimeoutMs + 500): Promise<boolean> {
+    return waitForReady(this.client, timeoutMs);
   }
 
   async read(): Promise<StoredPolicy | null> {
@@ -63,10 +89,12 @@ export class RedisPolicySource {
     return ok === 1 ? { ok: true, version } : { ok: false, conflict: true, currentVersion: version };
   }
 
-  /** Calls `onChange` with every new version seen, by message or by the one-second check. */
-  watch(onChange: (p: StoredPolicy) => void, onError: (err: Error) => void, intervalMs = 1000): void {
+  /** Follows the document: pub/sub for promptness, a version check every `intervalMs` for certainty. */
+  watch(opts: WatchOptions): void {
+    const intervalMs = opts.intervalMs ?? 1000;
     let seen = -1;
     let busy = false;
+    let failing = false;
     const check = async () => {
       if (busy) return;
       busy = true;
@@ -76,19 +104,33 @@ export class RedisPolicySource {
           const p = await this.read();
           if (p && p.version !== seen) {
             seen = p.version;
-            onChange(p);
+            opts.onChange(p);
           }
         }
+        if (failing) {
+          failing = false;
+          opts.onRecovered?.();
+        }
       } catch (err) {
-        onError(err as Error);
+        if (!failing) {
+          failing = true;
+          opts.onError?.(err as Error);
+        }
       } finally {
         busy = false;
       }
     };
-    this.subscriber = this.client.duplicate();
-    this.subscriber.on('message', () => void check());
-    this.subscriber.on('error', () => {});
-    void this.subscriber.subscribe(this.channel).catch(onError);
+    // The subscriber queues its SUBSCRIBE until connected (a fail-fast
+    // client would drop it when started before Redis is reachable) and
+    // ioredis subscribes again after every reconnect; a check on each
+    // (re)connection catches up with changes made while it was away.
+    const c = this.client;
+    const sub = c.isCluster ? (c as Cluster).duplicate(undefined, { enableOfflineQueue: true }) : (c as Redis).duplicate({ enableOfflineQueue: true });
+    sub.on('error', () => {});
+    sub.on('message', () => void check());
+    sub.on('ready', () => void check());
+    void sub.subscribe(this.channel).catch(() => {});
+    this.subscriber = sub;
     this.poll = setInterval(() => void check(), intervalMs);
     this.poll.unref();
     void check();
@@ -96,13 +138,14 @@ export class RedisPolicySource {
 
   async close(): Promise<void> {
     if (this.poll) clearInterval(this.poll);
+    this.poll = null;
     for (const c of [this.subscriber, this.client]) {
       if (!c) continue;
-      try {
-        await c.quit();
-      } catch {
-        c.disconnect();
-      }
+      // quit() waits for replies in flight; a connection that is down cannot answer (and a
+      // queueing subscriber would hold QUIT until Redis returns), so cut it instead.
+      if (c.status === 'ready') await c.quit().catch(() => c.disconnect());
+      else c.disconnect();
     }
+    this.subscriber = null;
   }
 }

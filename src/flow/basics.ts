@@ -1,45 +1,22 @@
 /** Gatehouse's small routes: health, readiness, whoami (for admins debugging a set-up) and the static assets pages use. */
 import type { FastifyInstance } from 'fastify';
-import { request } from 'undici';
 import { contextOf } from '../gate/evaluate.js';
 import { sendError } from '../gate/respond.js';
 import type { Services } from '../gate/services.js';
 import { IdentityUnavailableError } from '../identity/index.js';
+import { readiness } from '../ops/index.js';
 import { BASE_CSS, PAGE_JS, themeCss } from '../pages/index.js';
-
-export interface ReadinessCheck {
-  ok: boolean;
-  detail?: string;
-}
-
-async function checkUpstream(url: string): Promise<ReadinessCheck> {
-  try {
-    const res = await request(url, { method: 'HEAD', headersTimeout: 2000, bodyTimeout: 2000 });
-    await res.body.dump();
-    // Any answer means the intranet is up; only a failed connection is "down".
-    return { ok: true, detail: `HTTP ${res.statusCode}` };
-  } catch (err) {
-    return { ok: false, detail: (err as Error).message };
-  }
-}
 
 export function registerBasics(app: FastifyInstance, s: Services): void {
   const prefix = s.runtime.live.config.server.prefix;
 
   app.get(`${prefix}/healthz`, async (_req, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }));
 
+  // Liveness (healthz) answers from memory only, so a slow store or intranet
+  // never gets the process restarted; readiness (readyz) asks them.
   app.get(`${prefix}/readyz`, async (_req, reply) => {
-    const live = s.runtime.live;
-    const [store, upstream] = await Promise.all([
-      s.store.ping().then(
-        () => ({ ok: true }) as ReadinessCheck,
-        (err: unknown) => ({ ok: false, detail: (err as Error).message }) as ReadinessCheck,
-      ),
-      checkUpstream(live.config.upstream.url),
-    ]);
-    const policy: ReadinessCheck = { ok: true, detail: `version ${live.version} loaded ${new Date(live.loadedAt).toISOString()}` };
-    const ready = store.ok && upstream.ok && policy.ok;
-    return reply.code(ready ? 200 : 503).header('cache-control', 'no-store').send({ status: ready ? 'ready' : 'not ready', checks: { policy, store, upstream } });
+    const r = await readiness(s);
+    return reply.code(r.ready ? 200 : 503).header('cache-control', 'no-store').send(r.body);
   });
 
   app.get(`${prefix}/whoami`, async (req, reply) => {

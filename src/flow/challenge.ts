@@ -36,7 +36,7 @@ export function registerChallenge(app: FastifyInstance, s: Services): void {
     }
     const lock = await activeLock(s, p);
     if (lock !== null) {
-      sendPage(s, reply, 429, lockedPage(p.brand, lock));
+      sendPage(s, reply, 429, lockedPage(p.brand, lock, p.ctx.now));
       return false;
     }
     return true;
@@ -49,7 +49,7 @@ export function registerChallenge(app: FastifyInstance, s: Services): void {
     const lock = await countFailure(s, p);
     if (lock !== null) {
       await s.audit(auditEvent(req, p, { type: 'locked', user: p.identity.user, detail: { until: lock } }));
-      return sendPage(s, reply, 429, lockedPage(p.brand, lock));
+      return sendPage(s, reply, 429, lockedPage(p.brand, lock, p.ctx.now));
     }
     return render(why);
   }
@@ -114,6 +114,6 @@ export function registerChallenge(app: FastifyInstance, s: Services): void {
     if (!p) return reply;
     const lock = await activeLock(s, p);
     if (lock === null) return redirect(s, reply, `${prefix()}/challenge?rd=${encodeURIComponent(p.rd)}`);
-    return sendPage(s, reply, 429, lockedPage(p.brand, lock));
+    return sendPage(s, reply, 429, lockedPage(p.brand, lock, p.ctx.now));
   });
 }

@@ -63,6 +63,7 @@ export function registerEnrol(app: FastifyInstance, s: Services): void {
     return sendPage(s, reply, status, enrolPage(p.brand, {
       user: p.identity.user,
       qrSvg: await qrSvg(uri),
+      otpauthUri: uri,
       manualKey: formatManualKey(secret),
       csrf: p.csrf,
       rd: p.rd,
@@ -80,7 +81,7 @@ export function registerEnrol(app: FastifyInstance, s: Services): void {
       return sendPage(s, reply, 200, messagePage(p.brand, p.brand.t('enrol.title'), p.brand.t('enrol.already'), { href: p.rd, label: p.brand.t('common.continue') }));
     }
     if (!enrolmentAllowed(p)) {
-      return sendPage(s, reply, 403, messagePage(p.brand, p.brand.t('enrol.title'), p.brand.t('enrol.notAllowed', { contact: p.brand.t('common.supportNoContact') })));
+      return sendPage(s, reply, 403, messagePage(p.brand, p.brand.t('enrol.title'), p.brand.t('enrol.notAllowed', { contact: p.brand.supportContact || p.brand.t('common.itSupport') })));
     }
     // The grace period starts at the first prompt, and must survive restarts.
     if (!p.state?.firstPromptedAt) {
@@ -149,8 +150,8 @@ export function registerEnrol(app: FastifyInstance, s: Services): void {
     if (!csrfOk(s, req, reply, p, field(req.body, 'csrf'))) return reply;
     const raw = (req.body as Record<string, unknown> | undefined)?.codes;
     const codes = (Array.isArray(raw) ? raw : [raw]).filter((c): c is string => typeof c === 'string' && /^[a-z0-9-]{1,40}$/i.test(c)).slice(0, 20);
-    const title = s.runtime.live.config.pages.title;
-    const text = `${title} — two-factor recovery codes for ${p.identity.user}\nEach code works once.\n\n${codes.join('\n')}\n`;
+    const t = p.brand.t;
+    const text = `${t('recovery.fileHeader', { title: p.brand.title, user: p.identity.user })}\n${t('recovery.fileNote')}\n\n${codes.join('\n')}\n`;
     return reply
       .headers({ 'content-disposition': 'attachment; filename="recovery-codes.txt"', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' })
       .type('text/plain; charset=utf-8')

@@ -22,15 +22,17 @@ export function sendError(
   code: ErrorCode,
   extra: Record<string, unknown> = {},
   statusOverride?: number,
+  /** JSON even for a client that accepts HTML (see sendDecision). */
+  forceJson = false,
 ): FastifyReply {
   const spec = { ...ERRORS[code], status: statusOverride ?? ERRORS[code].status };
   const { config } = s.runtime.live;
-  if (req.headers.accept?.includes('text/html')) {
+  if (!forceJson && req.headers.accept?.includes('text/html')) {
     const b = brandFor(config.pages, config.server.prefix, req.headers['accept-language']);
     const body =
       code === 'GH_ERR_LOCKED' && typeof extra.lockedUntil === 'number'
-        ? lockedPage(b, extra.lockedUntil)
-        : messagePage(b, b.t('error.title'), b.t(spec.text, { title: config.pages.title }), spec.status >= 500 ? { href: req.url, label: b.t('error.retry') } : undefined);
+        ? lockedPage(b, extra.lockedUntil, s.now())
+        : messagePage(b, b.t('error.title'), b.t(spec.text, { title: config.pages.title }), spec.status >= 500 ? { href: req.url, label: b.t('error.retry') } : undefined, { tone: 'error' });
     if (spec.status === 503) reply.header('retry-after', '5');
     return sendPage(s, reply, spec.status, body);
   }
@@ -65,9 +67,12 @@ export function sendDecision(s: Services, req: FastifyRequest, reply: FastifyRep
     return reply.code(302).headers({ location, 'cache-control': 'no-store' }).send();
   }
   const code: ErrorCode = d.action === 'enrol' ? 'GH_ERR_ENROLMENT_REQUIRED' : d.action === 'locked' ? 'GH_ERR_LOCKED' : 'GH_ERR_SECOND_FACTOR_REQUIRED';
+  // Always JSON (issue 3 §6: "Non-GET and non-HTML requests get 401 JSON"),
+  // also for a browser's form POST that accepts HTML: the caller gets a
+  // machine-readable answer with the page to send the user to.
   return sendError(s, req, reply, code, {
     reason: d.reason,
     location: new URL(pageFor(prefix, d, returnTo), s.publicUrl).href,
     ...(d.lockedUntil ? { lockedUntil: d.lockedUntil } : {}),
-  }, 401);
+  }, 401, true);
 }

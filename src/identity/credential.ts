@@ -8,7 +8,7 @@
  * memory maps, cookies or logs.
  */
 import { createHash } from 'node:crypto';
-import { readCookie, stripGatehouseCookies } from '../session/parse.js';
+import { readCookieValues, stripGatehouseCookies } from '../session/parse.js';
 
 export interface Credential {
   /** 'sid:…' | 'auth:…' | 'cookies:…' — the kind says what a new login changes. */
@@ -28,6 +28,12 @@ function digest(kind: string, value: string): string {
  * Authorization, then the whole cookie header (an intranet that logs people
  * in through some other cookie must still be asked, never assumed anonymous).
  * Returns null when the request carries nothing that could log anyone in.
+ *
+ * Everything the identity look-up forwards and the intranet could log the
+ * user in by goes into the hash: a session cookie sent twice (servers differ
+ * on which one wins) and an Authorization header next to the session cookie
+ * (a dead session plus a fresh Basic login) each make a new credential, so an
+ * old 2FA session can never be smuggled into a new login.
  */
 export function credentialOf(
   cookieHeader: string | undefined,
@@ -35,8 +41,11 @@ export function credentialOf(
   sessionCookie: string,
 ): Credential | null {
   const cookie = stripGatehouseCookies(cookieHeader);
-  const sid = sessionCookie ? readCookie(cookie, sessionCookie) : undefined;
-  if (sid) return { hash: digest('sid', sid), cookie, authorization };
+  const sids = sessionCookie ? readCookieValues(cookie, sessionCookie) : [];
+  if (sids.length > 0) {
+    const material = sids.join('\n') + (authorization ? '\nauth:' + authorization : '');
+    return { hash: digest('sid', material), cookie, authorization };
+  }
   if (authorization) return { hash: digest('auth', authorization), cookie, authorization };
   if (cookie) return { hash: digest('cookies', cookie), cookie, authorization };
   return null;

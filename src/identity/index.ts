@@ -53,6 +53,12 @@ export function createIdentityResolver(config: GatehouseConfig, now: () => numbe
       // them all so the upstream cannot be confused either. In header mode,
       // only a trusted proxy's exact spelling survives.
       stripHeaders(req.headers, folded, headerMode && req.fromTrustedProxy);
+      // A trusted proxy's header that cannot be read as one user (duplicated,
+      // a comma, control characters) is not guessed at, and not passed on
+      // either: the upstream might read it differently.
+      if (headerMode && req.fromTrustedProxy && userH && req.headers[userH] !== undefined && singleValue(req.headers[userH]) === null) {
+        for (const n of [userH, groupsH, rolesH]) if (n) delete req.headers[n];
+      }
     },
     credential: (headers) => credentialOf(headers.cookie, headers.authorization, sessionCookie),
     async resolve(req, cred) {

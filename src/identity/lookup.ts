@@ -30,13 +30,20 @@ export interface LookupResolver {
   /** Forget what was cached for a credential (the intranet just set or cleared its session cookie). */
   forget(credentialHash: string): void;
   readonly stats: LookupStats;
+  /** Identities cached right now (never more than maxEntries). */
+  cacheSize(): number;
   close(): Promise<void>;
+}
+
+export interface LookupOptions {
+  /** Bound on cached identities; the oldest go first. Default 50,000. */
+  maxEntries?: number;
 }
 
 /** The cache stores null for anonymous, so "not cached" must be a different value. */
 type Cached = { identity: Identity | null };
 
-export function createLookupResolver(config: GatehouseConfig, now: () => number = Date.now): LookupResolver {
+export function createLookupResolver(config: GatehouseConfig, now: () => number = Date.now, opts: LookupOptions = {}): LookupResolver {
   const lk = config.identity.lookup;
   const upstream = new URL(config.upstream.url);
   const pool = new Pool(upstream.origin, { connections: 32, keepAliveTimeout: 10_000 });
@@ -46,7 +53,7 @@ export function createLookupResolver(config: GatehouseConfig, now: () => number 
   const groupsX = lk.groups ? compileExtractor(lk.groups) : null;
   const rolesX = lk.roles ? compileExtractor(lk.roles) : null;
   const anonymousStatuses = new Set(lk.anonymousStatuses);
-  const cache = new CoalescingCache<Cached>(CACHE_ENTRIES);
+  const cache = new CoalescingCache<Cached>(opts.maxEntries ?? CACHE_ENTRIES);
   const stats: LookupStats = { lookups: 0, cacheHits: 0, errors: 0 };
 
   async function ask(cred: Credential, fwd: { ip: string; proto: string; host: string }): Promise<Cached> {
@@ -133,6 +140,7 @@ export function createLookupResolver(config: GatehouseConfig, now: () => number 
       return r.identity;
     },
     forget: (hash) => cache.delete(hash),
+    cacheSize: () => cache.size,
     close: () => pool.close(),
   };
 }

@@ -104,7 +104,8 @@ function normaliseSlow(raw: string): NormalisedPath {
     const dots = seg === '.' ? 1 : seg === '..' ? 2 : 0;
     if (dots !== 0 && encodedDot) return refuse('encoded dot segment');
     // Tomcat/Jetty strip `;params` before resolving dots, so `..;` is `..` there.
-    if (seg.startsWith('.;') || seg.startsWith('..;')) return refuse('dot segment with ; parameters');
+    // `..%3B` too: some frameworks decode the `;` before stripping parameters.
+    if (seg.startsWith('.') && /^\.\.?(;|%3B)/.test(seg)) return refuse('dot segment with ; parameters');
     if (dots !== 0) hasDots = true;
     if (seg.length === 0 && i < n) hasEmpty = true; // `//` (a trailing `/` is not a duplicate)
     segments.push({ text: seg, dots });

@@ -23,12 +23,55 @@ const CLIENT_FORBIDDEN = [
   'x-forwarded-proto',
   'x-forwarded-port',
   'x-forwarded-server',
+  'x-host',
+  'x-http-host-override',
+  'x-original-host',
   'x-real-ip',
   'x-client-ip',
   'true-client-ip',
   'cf-connecting-ip',
   'forwarded',
 ];
+
+/**
+ * Hop-by-hop headers (RFC 9110 §7.6.1) that reply-from leaves in place for a
+ * plain HTTP request. They describe the client's connection to us, not ours
+ * to the intranet, and undici refuses to send `keep-alive`, `upgrade` and
+ * `expect` at all: left in, a request carrying one (curl sends
+ * `Expect: 100-continue` with every large upload) failed with a 502 instead
+ * of being forwarded. Node has already answered `100 Continue` itself.
+ * Not for WebSocket upgrades, which need `upgrade` (websocket.ts has its own list).
+ */
+const HOP_BY_HOP = ['keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'trailer', 'upgrade', 'expect', 'http2-settings', 'transfer-encoding'];
+
+export function stripHopByHop(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  for (const name of HOP_BY_HOP) delete headers[name];
+  // `TE: trailers` is the one value allowed end to end (and gRPC-style upstreams need it).
+  if (headers.te !== undefined && headers.te !== 'trailers') delete headers.te;
+  return headers;
+}
+
+/**
+ * The same hygiene for the intranet's answer: its `Connection`, `Keep-Alive`
+ * and the headers its `Connection` names describe the intranet's connection
+ * to Gatehouse. Passed on, an upstream `Connection: close` closed every
+ * client connection after one response, and the upstream's keep-alive
+ * timeout was announced as ours. Node sets the client side's own.
+ */
+export function stripResponseHopByHop<T extends Record<string, unknown>>(headers: T): T {
+  const connection = headers.connection;
+  if (connection === undefined && headers['keep-alive'] === undefined && headers['proxy-connection'] === undefined) return headers;
+  const out: Record<string, unknown> = { ...headers };
+  if (typeof connection === 'string') {
+    for (const token of connection.toLowerCase().split(',')) {
+      const name = token.trim();
+      // Never let an upstream's Connection header remove what HTTP needs end to end.
+      if (name && name !== 'set-cookie' && name !== 'content-length' && name !== 'content-type') delete out[name];
+    }
+  }
+  for (const name of ['connection', 'keep-alive', 'proxy-connection', 'upgrade', 'trailer', 'transfer-encoding']) delete out[name];
+  return out as T;
+}
 
 export interface ForwardContext {
   clientIp: string;

@@ -3,6 +3,7 @@
  * the gate (before any body is read, STYLE 6) and whose handler streams the
  * request to the intranet with @fastify/reply-from over undici.
  */
+import { METHODS } from 'node:http';
 import replyFrom from '@fastify/reply-from';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { evaluate, type RequestContext } from '../gate/evaluate.js';
@@ -10,7 +11,7 @@ import { sendDecision, sendError } from '../gate/respond.js';
 import type { Services } from '../gate/services.js';
 import { COOKIE } from '../session/index.js';
 import { stripGatehouseCookies } from '../session/parse.js';
-import { rewriteForwardHeaders } from './headers.js';
+import { rewriteForwardHeaders, stripHopByHop, stripResponseHopByHop } from './headers.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -38,6 +39,15 @@ export async function proxyPlugin(app: FastifyInstance, s: Services): Promise<vo
       bodyTimeout: config.upstream.timeoutMs,
     },
   });
+
+  // Fastify 5 only routes the methods it knows (GET…QUERY); WebDAV and the
+  // other methods Node parses (PROPFIND, MKCOL, LOCK, REPORT…) would otherwise
+  // get Gatehouse's 404 instead of reaching the intranet. CONNECT is not a
+  // request Node hands to the router at all.
+  for (const method of METHODS) {
+    if (method === 'CONNECT' || (app.supportedMethods as string[]).includes(method)) continue;
+    app.addHttpMethod(method, { hasBody: true });
+  }
 
   // Bodies are never parsed here: the raw stream goes to the intranet as is,
   // so 1 GB uploads pass with flat memory and no body limit of ours applies.
@@ -79,10 +89,26 @@ export async function proxyPlugin(app: FastifyInstance, s: Services): Promise<vo
     const g = req.gate;
     if (!g) return sendError(s, req, reply, 'GH_ERR_INTERNAL');
     const { ctx } = g;
-    // The upstream receives exactly the path that was judged, and the query as sent.
-    return reply.from(upstreamBase + ctx.path + ctx.query, {
+    // A form post to a first-factor page (the intranet's login or logout,
+    // which bypass rules let through) may start a new login on the *same*
+    // credential: PHP-style intranets keep the session id across logout and
+    // login and send no Set-Cookie, so without this the cached identity (up
+    // to lookup.cacheTtl) and the 2FA session of the previous login carried
+    // over to the next one, even to another user (DESIGN section 4).
+    const firstFactorPost = g.rule === 'bypass' && ctx.cred !== null && !SAFE_METHODS.has(req.method);
+    if (firstFactorPost) s.identity.forget(ctx.cred!.hash);
+    // The upstream receives exactly the path that was judged, and the query as sent:
+    // the source carries no query, so reply-from appends req.url's own, byte for
+    // byte. Passing ctx.query in the source sent it through WHATWG URL parsing
+    // (`'` and raw UTF-8 re-encoded) and through reply-from's path-traversal
+    // check, which decodes the whole source: `?next=../x` became a 400 and
+    // `?q=%E9` (not UTF-8) a 500.
+    return reply.from(upstreamBase + ctx.path, {
+      // reply-from retries a GET answered 503 up to 10 times by default: the
+      // intranet's own 503 is its answer, and a repeated request is not ours to make.
+      retryDelay: () => null,
       rewriteRequestHeaders: (_r, headers) =>
-        rewriteForwardHeaders(headers, {
+        rewriteForwardHeaders(stripHopByHop(headers), {
           clientIp: ctx.clientIp,
           peerIp: ctx.peerIp,
           fromTrustedProxy: ctx.fromTrustedProxy,
@@ -90,12 +116,21 @@ export async function proxyPlugin(app: FastifyInstance, s: Services): Promise<vo
           host: ctx.host,
           cookie: stripGatehouseCookies(req.headers.cookie),
         }),
-      rewriteHeaders: (headers) => {
+      rewriteHeaders: (upstreamHeaders) => {
+        const headers = stripResponseHopByHop(upstreamHeaders);
         if (sessionCookie && ctx.cred && setsCookie(headers['set-cookie'], sessionCookie)) {
           // The intranet started or ended a login on this credential: forget
           // the cached identity and end the 2FA session (DESIGN section 4).
           s.identity.forget(ctx.cred.hash);
           return appendSetCookie(headers, s.cookies.clear(COOKIE.session));
+        }
+        if (firstFactorPost && ctx.cred && (headers.location !== undefined || headers['set-cookie'] !== undefined)) {
+          // A completed login or logout (the usual redirect after the form, or
+          // cookies set) that kept the session id: forget again (a look-up
+          // may have raced the login) and end the 2FA session and any
+          // "skip for now", which belong to the previous login.
+          s.identity.forget(ctx.cred.hash);
+          return appendSetCookie(appendSetCookie(headers, s.cookies.clear(COOKIE.session)), s.cookies.clear(COOKIE.skip));
         }
         if (g.refreshSession) return appendSetCookie(headers, g.refreshSession);
         return headers;
@@ -111,6 +146,8 @@ export async function proxyPlugin(app: FastifyInstance, s: Services): Promise<vo
   app.route({ method: app.supportedMethods as string[], url: '/', handler });
   app.route({ method: app.supportedMethods as string[], url: '/*', handler });
 }
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 
 function setsCookie(setCookie: unknown, name: string): boolean {
   if (!setCookie) return false;

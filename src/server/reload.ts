@@ -19,6 +19,28 @@ export interface ReloadResult {
   restartNeeded: string[];
 }
 
+/** A reload result with when and by whom (SIGHUP, cli, console:USER, api:TOKEN). */
+export interface ReloadRecord extends ReloadResult {
+  at: number;
+  actor: string;
+}
+
+// Keyed by the runtime, so each app (and each test's app) keeps its own.
+const lastResults = new WeakMap<object, ReloadRecord>();
+
+/**
+ * The last reload of this process, whatever triggered it: a failed SIGHUP
+ * reload must be visible in the console, not only in the log.
+ */
+export function lastReload(s: Pick<Services, 'runtime'>): ReloadRecord | null {
+  return lastResults.get(s.runtime) ?? null;
+}
+
+function remember(s: Services, actor: string, r: ReloadResult): ReloadResult {
+  lastResults.set(s.runtime, { ...r, at: s.now(), actor });
+  return r;
+}
+
 /** Top-level sections of the two configs whose values differ. */
 export function changedSections(a: GatehouseConfig, b: GatehouseConfig): string[] {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
@@ -35,8 +57,14 @@ export async function reloadFromFile(s: Services, actor: string): Promise<Reload
     const lines = err instanceof ConfigError ? err.message.split('\n').filter(Boolean) : [(err as Error).message];
     s.log.error({ errors: lines }, 'reload rejected: the running policy stays in force');
     await s.audit({ at: s.now(), type: 'reload_failed', user: '', actor, ip: '', userAgent: '', detail: { errors: lines } });
-    return { ok: false, messages: lines, version: s.runtime.live.version, restartNeeded: [] };
+    return remember(s, actor, { ok: false, messages: lines, version: s.runtime.live.version, restartNeeded: [] });
   }
+  return applyLoadedConfig(s, next, actor);
+}
+
+/** Swaps in the policy sections of an already validated config (a reload, or a save from the console). */
+export async function applyLoadedConfig(s: Services, next: GatehouseConfig, actor: string): Promise<ReloadResult> {
+  const current = s.runtime.live.config;
   const changed = changedSections(current, next);
   const policyKeys = new Set<string>(POLICY_KEYS as readonly string[]);
   const restartNeeded = changed.filter((k) => !policyKeys.has(k));
@@ -49,5 +77,5 @@ export async function reloadFromFile(s: Services, actor: string): Promise<Reload
   if (restartNeeded.length) messages.push(`needs a restart to take effect: ${restartNeeded.join(', ')}`);
   s.log.info({ applied, restartNeeded, version: live.version }, 'config reloaded');
   await s.audit({ at: s.now(), type: 'reload_ok', user: '', actor, ip: '', userAgent: '', detail: { applied, restartNeeded } });
-  return { ok: true, messages, version: live.version, restartNeeded };
+  return remember(s, actor, { ok: true, messages, version: live.version, restartNeeded });
 }

@@ -103,8 +103,9 @@ export async function serve(configPath: string, opts: { installSignals?: boolean
     });
     for (const sig of ['SIGTERM', 'SIGINT'] as const) {
       process.on(sig, () => {
-        // A second signal while stopping (Ctrl-C twice) means "now".
-        if (stopping) process.exit(1);
+        // Repeated signals (Ctrl-C reaches every worker and the primary forwards
+        // SIGTERM too) join the stop already under way.
+        if (stopping) return;
         setTimeout(() => {
           gh.app.log.error('stop did not finish after the shutdown timeout; exiting');
           process.exit(1);

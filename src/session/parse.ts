@@ -50,20 +50,25 @@ export function stripGatehouseCookies(header: string | undefined): string | unde
   return kept.length ? kept.join('; ') : undefined;
 }
 
-/** Value of one named cookie in a Cookie header, or undefined. */
-export function readCookie(header: string | undefined, name: string): string | undefined {
-  if (!header || !name) return undefined;
-  let from = 0;
-  while (from < header.length) {
-    const idx = header.indexOf(name, from);
-    if (idx === -1) return undefined;
-    const before = idx === 0 ? ';' : header[idx - 1];
-    const after = header[idx + name.length];
-    if ((before === ';' || before === ' ') && after === '=') {
-      const end = header.indexOf(';', idx);
-      return header.slice(idx + name.length + 1, end === -1 ? undefined : end).trim();
-    }
-    from = idx + name.length;
+/**
+ * Every value of one named cookie, parsed the way servers do: split on `;`,
+ * names trimmed, in order. More than one value means the header is
+ * ambiguous: upstreams disagree on which one wins (first or last), so callers
+ * must not pick one.
+ */
+export function readCookieValues(header: string | undefined, name: string): string[] {
+  if (!header || !name || header.indexOf(name) === -1) return [];
+  const values: string[] = [];
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq === -1) continue;
+    if (part.slice(0, eq).trim() === name) values.push(part.slice(eq + 1).trim());
   }
-  return undefined;
+  return values;
+}
+
+/** Value of one named cookie when it appears exactly once, else undefined. */
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  const values = readCookieValues(header, name);
+  return values.length === 1 ? values[0] : undefined;
 }

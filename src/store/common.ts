@@ -3,7 +3,7 @@
  * implementations cannot drift apart on them (the contract suite checks the
  * behaviour; this keeps the small definitions identical).
  */
-import type { UserListQuery } from './types.js';
+import type { UserListQuery, UserRecord, UserState } from './types.js';
 
 /**
  * The failure/lock key of a user: what callers pass to recordFailure for
@@ -73,4 +73,32 @@ export function hashOf(raw: string[] | Record<string, string>): Record<string, s
   const h: Record<string, string> = {};
   for (let i = 0; i + 1 < raw.length; i += 2) h[raw[i] as string] = raw[i + 1] as string;
   return h;
+}
+
+/**
+ * importUser's rule, shared by both stores (Redis runs the same rule in its
+ * ghImport script): a record may only land on a user this store has merely
+ * seen — not enrolled, never reset (generation 1), no recovery codes. Anything
+ * else here is newer than the copy being imported.
+ */
+export function importable(current: Pick<UserState, 'sealedSecret' | 'generation' | 'recoveryCodesLeft'>): boolean {
+  return current.sealedSecret === null && current.generation === 1 && current.recoveryCodesLeft === 0;
+}
+
+const minOf = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));
+const maxOf = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
+
+/** The imported record over a user only seen here: the enrolment from the record, the newer sighting, the earliest prompt. */
+export function mergeImport(r: UserRecord, current: UserState): UserRecord {
+  const hereIsNewer = (current.lastSeenAt ?? -Infinity) > (r.lastSeenAt ?? -Infinity);
+  return {
+    ...r,
+    generation: Math.max(r.generation, current.generation),
+    lastTimeStep: Math.max(r.lastTimeStep, current.lastTimeStep),
+    firstPromptedAt: minOf(r.firstPromptedAt, current.firstPromptedAt),
+    skippedAt: maxOf(r.skippedAt, current.skippedAt),
+    lastVerifiedAt: maxOf(r.lastVerifiedAt, current.lastVerifiedAt),
+    lockedUntil: maxOf(r.lockedUntil, current.lockedUntil),
+    ...(hereIsNewer ? { lastSeenAt: current.lastSeenAt, lastSeenIp: current.lastSeenIp, lastSeenGroups: [...current.lastSeenGroups] } : {}),
+  };
 }

@@ -27,12 +27,35 @@ function idBefore(id: string): string | null {
   return ms > 0n ? `${ms - 1n}-18446744073709551615` : null;
 }
 
-export async function writeAudit(client: Redis | Cluster, prefix: string, e: AuditEvent, auditMax: number): Promise<void> {
+/** KEYS and ARGV of one ghAudit call (redis-scripts.ts), for a single write or a batch in one MULTI. */
+export function auditCall(prefix: string, e: AuditEvent, auditMax: number): (string | number)[] {
   const fields = ['at', String(e.at), 'type', e.type, 'user', e.user, 'actor', e.actor, 'ip', e.ip, 'ua', e.userAgent, 'detail', detailJson(e.detail)];
   const keys = [`${prefix}audit`, `${prefix}au:${e.user}`, `${prefix}at:${e.type}`];
-  const args = [Math.max(0, Math.floor(e.at)), auditMax, USER_INDEX_CAP, auditMax, e.user ? '1' : '0', ...fields];
+  return [...keys, Math.max(0, Math.floor(e.at)), auditMax, USER_INDEX_CAP, auditMax, e.user ? '1' : '0', ...fields];
+}
+
+export async function writeAudit(client: Redis | Cluster, prefix: string, e: AuditEvent, auditMax: number): Promise<void> {
   // ghAudit is defined on the client by RedisStore's constructor (defineCommand).
-  await (client as unknown as Record<'ghAudit', (...a: (string | number)[]) => Promise<unknown>>).ghAudit(...keys, ...args);
+  await (client as unknown as Record<'ghAudit', (...a: (string | number)[]) => Promise<unknown>>).ghAudit(...auditCall(prefix, e, auditMax));
+}
+
+/** The id just above `id`, for paging a stream forwards without the Redis 6.2 exclusive-range syntax. */
+function idAfter(id: string): string {
+  const m = /^(\d+)(?:-(\d+))?$/.exec(id);
+  if (!m) throw new RangeError(`exportAudit: '${id}' is not an audit id of this store`);
+  const [ms, seq] = [BigInt(m[1] as string), BigInt(m[2] ?? '0')];
+  return seq < 18446744073709551615n ? `${ms}-${seq + 1n}` : `${ms + 1n}-0`;
+}
+
+/** The whole trail oldest first, after the entry `after` if given, AUDIT_BATCH entries per round trip. */
+export async function* scanAudit(client: Redis | Cluster, prefix: string, after?: string): AsyncIterable<AuditEvent> {
+  let start = after === undefined || after === '' ? '-' : idAfter(after);
+  for (;;) {
+    const entries = (await client.xrange(`${prefix}audit`, start, '+', 'COUNT', AUDIT_BATCH)) as [string, string[]][];
+    for (const entry of entries) yield toEvent(entry);
+    if (entries.length < AUDIT_BATCH) return;
+    start = idAfter((entries.at(-1) as [string, string[]])[0]);
+  }
 }
 
 export async function readAudit(client: Redis | Cluster, prefix: string, q: AuditQuery): Promise<AuditEvent[]> {

@@ -162,3 +162,38 @@ export function createRedisClient(url: string, t: ConnectionTuning = {}): { clie
   };
   return { client: new Cluster(target.nodes, options), mode: 'cluster' };
 }
+
+/**
+ * Resolves true once `client` is ready, false after `timeoutMs`; never
+ * rejects. With the offline queue off, a command sent before the first
+ * connection is rejected at once, so one-shot users (the CLI, start-up reads)
+ * wait here first; the client keeps reconnecting in the background either way.
+ */
+export function waitForReady(client: Redis | Cluster, timeoutMs: number): Promise<boolean> {
+  if (client.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      client.off('ready', onReady);
+      resolve(ok);
+    };
+    const onReady = () => done(true);
+    const timer = setTimeout(() => done(false), timeoutMs);
+    client.once('ready', onReady);
+  });
+}
+
+/** `host:port` of the URL's first server, for messages: never the password. */
+export function describeRedisUrl(url: string): string {
+  try {
+    const t = parseRedisUrl(url);
+    if (t.mode === 'single') {
+      const u = new URL(t.url);
+      return `${u.protocol}//${u.host}${u.pathname && u.pathname !== '/' ? u.pathname : ''}`;
+    }
+    const hosts = (t.mode === 'sentinel' ? t.sentinels : t.nodes).map((h) => `${h.host}:${h.port}`).join(',');
+    return t.mode === 'sentinel' ? `sentinel ${hosts} (master ${t.name})` : `cluster ${hosts}`;
+  } catch {
+    return 'the configured Redis';
+  }
+}

@@ -93,6 +93,62 @@ redis.call('PUBLISH', ARGV[3], cjson.encode({ type = 'generation', user = name, 
 return g`,
 
   /**
+   * ARGV: name, now, lock member ("user:<name>"), sealedSecret, enrolledAt,
+   * lastTimeStep, generation, firstPromptedAt, skippedAt, lastSeenAt,
+   * lastSeenIp, lastSeenGroups (JSON), lastVerifiedAt, lockedUntil, group
+   * count n, n groups, recovery hashes… ('' = null). The rule of importable()
+   * and mergeImport() in common.ts: only a user merely seen here is written.
+   * Returns 'created' | 'updated' | 'kept'.
+   */
+  ghImport: `${PRELUDE}
+local function fmt(v) return string.format('%.0f', v) end
+local function n(v) if v == nil or v == false or v == '' then return nil end return tonumber(v) end
+local function minOf(a, b) if a == nil then return b elseif b == nil or a < b then return a else return b end end
+local function maxOf(a, b) if a == nil then return b elseif b == nil or a > b then return a else return b end end
+local rec = {
+  sealedSecret = ARGV[4], enrolledAt = n(ARGV[5]), lastTimeStep = n(ARGV[6]) or 0, generation = n(ARGV[7]) or 1,
+  firstPromptedAt = n(ARGV[8]), skippedAt = n(ARGV[9]), lastSeenAt = n(ARGV[10]), lastSeenIp = ARGV[11],
+  lastSeenGroups = ARGV[12], lastVerifiedAt = n(ARGV[13]), lockedUntil = n(ARGV[14]),
+}
+local outcome = 'created'
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  local h = redis.call('HMGET', KEYS[1], 'sealedSecret', 'generation', 'lastTimeStep', 'firstPromptedAt', 'skippedAt',
+    'lastSeenAt', 'lastSeenIp', 'lastSeenGroups', 'lastVerifiedAt')
+  if h[1] or tonumber(h[2]) ~= 1 or redis.call('SCARD', KEYS[2]) > 0 then return 'kept' end
+  outcome = 'updated'
+  rec.generation = maxOf(rec.generation, tonumber(h[2]))
+  rec.lastTimeStep = maxOf(rec.lastTimeStep, n(h[3]) or 0)
+  rec.firstPromptedAt = minOf(rec.firstPromptedAt, n(h[4]))
+  rec.skippedAt = maxOf(rec.skippedAt, n(h[5]))
+  rec.lastVerifiedAt = maxOf(rec.lastVerifiedAt, n(h[9]))
+  rec.lockedUntil = maxOf(rec.lockedUntil, n(redis.call('GET', KEYS[3])))
+  local here = n(h[6])
+  if here ~= nil and (rec.lastSeenAt == nil or here > rec.lastSeenAt) then
+    rec.lastSeenAt = here
+    rec.lastSeenIp = h[7] or ''
+    rec.lastSeenGroups = h[8] or '[]'
+  end
+end
+local f = { 'generation', fmt(rec.generation), 'lastTimeStep', fmt(rec.lastTimeStep), 'lastSeenIp', rec.lastSeenIp, 'lastSeenGroups', rec.lastSeenGroups }
+if rec.sealedSecret ~= '' then f[#f + 1] = 'sealedSecret'; f[#f + 1] = rec.sealedSecret end
+for _, k in ipairs({ 'enrolledAt', 'firstPromptedAt', 'skippedAt', 'lastSeenAt', 'lastVerifiedAt' }) do
+  if rec[k] ~= nil then f[#f + 1] = k; f[#f + 1] = fmt(rec[k]) end
+end
+redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('HSET', KEYS[1], unpack(f))
+redis.call('ZADD', KEYS[5], 0, name)
+local groups = tonumber(ARGV[15])
+for i = 16, 15 + groups do redis.call('ZADD', KEYS[10], 0, ARGV[i]) end
+for i = 16 + groups, #ARGV do redis.call('SADD', KEYS[2], ARGV[i]) end
+local now = tonumber(ARGV[2])
+if rec.lockedUntil ~= nil and rec.lockedUntil > now then
+  redis.call('SET', KEYS[3], fmt(rec.lockedUntil), 'PX', fmt(rec.lockedUntil - now))
+  redis.call('ZADD', KEYS[9], fmt(rec.lockedUntil), ARGV[3])
+end
+reindex()
+return outcome`,
+
+  /**
    * KEYS: failure log (ZSET scored by time), lock, lock index. ARGV: key, at,
    * windowMs, maxFailures, durationMs, unique member. A sliding log rather than
    * a fixed bucket: "5 failures in any 5 minutes" exactly, no burst at bucket edges.
@@ -167,6 +223,7 @@ export const scriptKeyCounts: Record<ScriptName, number> = {
   ghReplaceCodes: USER_KEY_COUNT,
   ghSkip: USER_KEY_COUNT,
   ghReset: USER_KEY_COUNT,
+  ghImport: USER_KEY_COUNT,
   ghFail: 3,
   ghClear: 3,
   ghAudit: 3,

@@ -7,7 +7,7 @@
  * f:<key> failure log · l:<key> lock · users, s:enrolled, s:skipped,
  * s:not_enrolled name indexes (ZSETs, score 0, so rank order is byte order) ·
  * locks (ZSET key → until) · groups · audit stream, au:<user> / at:<type>
- * audit indexes. Channel <prefix>events carries {type:'generation',user,generation}
+ * audit indexes · migrations (progress marks of `gatehouse store migrate`). Channel <prefix>events carries {type:'generation',user,generation}
  * after every reset.
  *
  * Search is a substring match, done by walking the name index in chunks from
@@ -17,11 +17,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import { asciiLower, compareNames, hashOf, pageOf, parseGroups, USER_LOCK_PREFIX, userLockKey } from './common.js';
-import { readAudit, writeAudit } from './redis-audit.js';
-import { createRedisClient, type ConnectionTuning } from './redis-connection.js';
+import { asciiLower, compareNames, pageOf, USER_LOCK_PREFIX, userLockKey } from './common.js';
+import { readAudit, scanAudit, writeAudit } from './redis-audit.js';
+import { createRedisClient, describeRedisUrl, waitForReady, type ConnectionTuning } from './redis-connection.js';
 import { scriptKeyCounts, scripts, type ScriptName } from './redis-scripts.js';
-import type { AuditEvent, AuditQuery, FailureResult, Store, UserListQuery, UserState } from './types.js';
+import { toState, type RawState } from './redis-state.js';
+import { appendAuditBatch, importArgs, scanUserRecords } from './redis-transfer.js';
+import type { AuditEvent, AuditQuery, FailureResult, ImportOutcome, Store, UserListQuery, UserRecord, UserState } from './types.js';
 
 export interface RedisStoreOptions extends ConnectionTuning {
   url: string;
@@ -39,31 +41,8 @@ export interface GenerationChange {
 }
 
 type Script = (...args: (string | number)[]) => Promise<unknown>;
-type RawState = [string[] | Record<string, string>, number, string | null];
 
 const SEARCH_CHUNK = 5000;
-
-const num = (v: string | undefined): number | null => (v === undefined || v === '' ? null : Number(v));
-
-function toState(user: string, [raw, codes, lock]: RawState): UserState | null {
-  const h = hashOf(raw);
-  if (h.generation === undefined) return null;
-  return {
-    user,
-    sealedSecret: h.sealedSecret ?? null,
-    enrolledAt: num(h.enrolledAt),
-    lastTimeStep: num(h.lastTimeStep) ?? 0,
-    generation: Number(h.generation),
-    recoveryCodesLeft: Number(codes),
-    firstPromptedAt: num(h.firstPromptedAt),
-    skippedAt: num(h.skippedAt),
-    lastSeenAt: num(h.lastSeenAt),
-    lastSeenIp: h.lastSeenIp ?? '',
-    lastSeenGroups: parseGroups(h.lastSeenGroups),
-    lastVerifiedAt: num(h.lastVerifiedAt),
-    lockedUntil: lock === null ? null : Number(lock),
-  };
-}
 
 /** Redis Cluster runs a script only if all its keys share a hash slot; a {tag} in the prefix puts all of Gatehouse's keys in one. */
 export function clusterSafePrefix(prefix: string): string {
@@ -74,6 +53,8 @@ export class RedisStore implements Store {
   readonly kind = 'redis' as const;
   readonly keyPrefix: string;
   readonly client: Redis | Cluster;
+  /** The server(s), for messages: never the password. */
+  readonly where: string;
   private readonly auditMax: number;
   private readonly connectTimeoutMs: number;
   private subscriber: Redis | Cluster | null = null;
@@ -89,6 +70,7 @@ export class RedisStore implements Store {
   constructor(opts: RedisStoreOptions) {
     const { client, mode } = createRedisClient(opts.url, opts);
     this.client = client;
+    this.where = describeRedisUrl(opts.url);
     this.keyPrefix = mode === 'cluster' ? clusterSafePrefix(opts.keyPrefix) : opts.keyPrefix;
     this.auditMax = opts.auditMax ?? 100_000;
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 2000;
@@ -101,17 +83,7 @@ export class RedisStore implements Store {
 
   /** Resolves true once connected, false after `timeoutMs` (the client keeps trying in the background). */
   waitReady(timeoutMs = this.connectTimeoutMs + 500): Promise<boolean> {
-    if (this.client.status === 'ready') return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const done = (ok: boolean) => {
-        clearTimeout(timer);
-        this.client.off('ready', onReady);
-        resolve(ok);
-      };
-      const onReady = () => done(true);
-      const timer = setTimeout(() => done(false), timeoutMs);
-      this.client.once('ready', onReady);
-    });
+    return waitForReady(this.client, timeoutMs);
   }
 
   private k(s: string): string {
@@ -135,14 +107,18 @@ export class RedisStore implements Store {
   }
 
   async ping(): Promise<void> {
+    // Said plainly for readiness and logs, rather than ioredis's "Stream isn't writeable…".
+    if (this.client.status !== 'ready') throw new Error(`redis ${this.where} is not connected (${this.client.status})`);
     await this.client.ping();
   }
 
   async close(): Promise<void> {
     for (const c of [this.subscriber, this.client]) {
       if (!c) continue;
-      // quit() waits for replies in flight; a dead connection cannot answer, so fall back to cutting it.
-      await c.quit().catch(() => c.disconnect());
+      // quit() waits for replies in flight; a connection that is down cannot answer (and a
+      // queueing subscriber would hold QUIT until Redis returns), so cut it instead.
+      if (c.status === 'ready') await c.quit().catch(() => c.disconnect());
+      else c.disconnect();
     }
     this.subscriber = null;
   }
@@ -234,7 +210,8 @@ export class RedisStore implements Store {
       if (this.listeners.size === 0 && this.subscriber) {
         const sub = this.subscriber;
         this.subscriber = null;
-        void sub.quit().catch(() => sub.disconnect());
+        if (sub.status === 'ready') void sub.quit().catch(() => sub.disconnect());
+        else sub.disconnect();
       }
     };
   }
@@ -326,5 +303,31 @@ export class RedisStore implements Store {
 
   async listAudit(q: AuditQuery): Promise<AuditEvent[]> {
     return readAudit(this.client, this.keyPrefix, q);
+  }
+
+  exportUsers(): AsyncIterable<UserRecord> {
+    return scanUserRecords(this.client, (key) => this.k(key));
+  }
+
+  async importUser(r: UserRecord, now: number): Promise<ImportOutcome> {
+    return (await this.runUser('ghImport', r.user, importArgs(r, now))) as ImportOutcome;
+  }
+
+  exportAudit(after?: string): AsyncIterable<AuditEvent> {
+    return scanAudit(this.client, this.keyPrefix, after);
+  }
+
+  /**
+   * Appends events in one MULTI together with a progress mark (`gatehouse
+   * store migrate`): either the whole batch and its mark land, or neither,
+   * so a migration resumed from the mark never copies an event twice.
+   */
+  importAudit(events: readonly AuditEvent[], mark: { name: string; value: string }): Promise<void> {
+    return appendAuditBatch(this.client, this.keyPrefix, this.auditMax, events, { key: this.k('migrations'), ...mark });
+  }
+
+  /** The progress mark importAudit last wrote under `name`, or null. */
+  async importMark(name: string): Promise<string | null> {
+    return this.client.hget(this.k('migrations'), name);
   }
 }

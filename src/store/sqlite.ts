@@ -12,15 +12,10 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { migrate } from './migrations/sqlite/index.js';
-import {
-  detailJson,
-  pageOf,
-  parseDetail,
-  parseGroups,
-  USER_LOCK_PREFIX,
-  userLockKey,
-} from './common.js';
-import type { AuditEvent, AuditQuery, AuditType, FailureResult, Store, UserListQuery, UserState } from './types.js';
+import { detailJson, pageOf, userLockKey } from './common.js';
+import { toAuditEvent, toState, USER_COLUMNS, userLockRange, type AuditRow, type UserRow } from './sqlite-rows.js';
+import { createSqliteTransfer, type SqliteTransfer } from './sqlite-transfer.js';
+import type { AuditEvent, AuditQuery, FailureResult, ImportOutcome, Store, UserListQuery, UserRecord, UserState } from './types.js';
 
 export interface SqliteStoreOptions {
   /** Directory holding gatehouse.db (created if missing). */
@@ -31,59 +26,6 @@ export interface SqliteStoreOptions {
   auditMax?: number;
 }
 
-interface UserRow {
-  user: string;
-  sealed_secret: string | null;
-  enrolled_at: number | null;
-  last_time_step: number;
-  generation: number;
-  first_prompted_at: number | null;
-  skipped_at: number | null;
-  last_seen_at: number | null;
-  last_seen_ip: string;
-  last_seen_groups: string;
-  last_verified_at: number | null;
-  recovery_left: number;
-  locked_until: number | null;
-}
-
-interface AuditRow {
-  id: number;
-  at: number;
-  type: string;
-  user: string;
-  actor: string;
-  ip: string;
-  user_agent: string;
-  detail: string;
-}
-
-// Lock keys of users sort between 'user:' and 'user;' (';' follows ':'), a range the locks primary key can scan.
-const userLockRange = (col: string): string => `${col} >= '${USER_LOCK_PREFIX}' AND ${col} < 'user;'`;
-
-const USER_COLUMNS = `u.user, u.sealed_secret, u.enrolled_at, u.last_time_step, u.generation, u.first_prompted_at,
-  u.skipped_at, u.last_seen_at, u.last_seen_ip, u.last_seen_groups, u.last_verified_at,
-  (SELECT count(*) FROM recovery_codes r WHERE r.user = u.user) AS recovery_left,
-  (SELECT until FROM locks l WHERE l.key = '${USER_LOCK_PREFIX}' || u.user) AS locked_until`;
-
-function toState(r: UserRow): UserState {
-  return {
-    user: r.user,
-    sealedSecret: r.sealed_secret,
-    enrolledAt: r.enrolled_at,
-    lastTimeStep: r.last_time_step,
-    generation: r.generation,
-    recoveryCodesLeft: r.recovery_left,
-    firstPromptedAt: r.first_prompted_at,
-    skippedAt: r.skipped_at,
-    lastSeenAt: r.last_seen_at,
-    lastSeenIp: r.last_seen_ip,
-    lastSeenGroups: parseGroups(r.last_seen_groups),
-    lastVerifiedAt: r.last_verified_at,
-    lockedUntil: r.locked_until,
-  };
-}
-
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly file: string;
@@ -91,6 +33,7 @@ export class SqliteStore implements Store {
   private readonly auditMax: number;
   private auditWrites = 0;
   private readonly s;
+  private readonly transfer: SqliteTransfer;
 
   constructor(opts: SqliteStoreOptions) {
     mkdirSync(opts.dir, { recursive: true });
@@ -104,6 +47,7 @@ export class SqliteStore implements Store {
     // NORMAL is the WAL recommendation: durable across process crashes; a power cut can lose the last commits only.
     db.pragma('synchronous = NORMAL');
     migrate(db);
+    this.transfer = createSqliteTransfer(db);
 
     this.s = {
       get: db.prepare<[string], UserRow>(`SELECT ${USER_COLUMNS} FROM users u WHERE u.user = ?`),
@@ -330,15 +274,18 @@ export class SqliteStore implements Store {
     const rows = this.db
       .prepare(`SELECT * FROM audit ${clause} ORDER BY at DESC, id DESC LIMIT @limit`)
       .all(params) as AuditRow[];
-    return rows.map((r) => ({
-      id: r.id,
-      at: r.at,
-      type: r.type as AuditType,
-      user: r.user,
-      actor: r.actor,
-      ip: r.ip,
-      userAgent: r.user_agent,
-      detail: parseDetail(r.detail),
-    }));
+    return rows.map(toAuditEvent);
+  }
+
+  exportUsers(): AsyncIterable<UserRecord> {
+    return this.transfer.exportUsers();
+  }
+
+  async importUser(r: UserRecord, now: number): Promise<ImportOutcome> {
+    return this.write(() => this.transfer.importUser(r, now));
+  }
+
+  exportAudit(after?: string): AsyncIterable<AuditEvent> {
+    return this.transfer.exportAudit(after);
   }
 }

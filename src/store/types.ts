@@ -84,6 +84,39 @@ export interface FailureResult {
   lockedUntil: number | null;
 }
 
+/**
+ * Everything stored about one user, as `gatehouse store migrate` moves it
+ * from one store to another. The sealed secret travels as it is (sealed
+ * under the same encryption key), so an enrolled user keeps using the same
+ * authenticator; lastTimeStep and generation travel too, so a code already
+ * used or a session ended by a reset stays dead after the move.
+ */
+export interface UserRecord {
+  user: string;
+  sealedSecret: string | null;
+  enrolledAt: number | null;
+  lastTimeStep: number;
+  generation: number;
+  /** Hashes of the unused recovery codes (the codes themselves are never stored). */
+  recoveryHashes: string[];
+  firstPromptedAt: number | null;
+  skippedAt: number | null;
+  lastSeenAt: number | null;
+  lastSeenIp: string;
+  lastSeenGroups: string[];
+  lastVerifiedAt: number | null;
+  /** End of the user lock as stored (may be past); failure counts are not carried over. */
+  lockedUntil: number | null;
+}
+
+/**
+ * What importUser did: `created` a user the store had no record of;
+ * `updated` one it had only seen (never enrolled, never reset), keeping the
+ * newer sighting; `kept` one that is already enrolled or was reset there —
+ * the store's own record is newer than any copy and is left alone.
+ */
+export type ImportOutcome = 'created' | 'updated' | 'kept';
+
 export interface Store {
   readonly kind: 'sqlite' | 'redis';
 
@@ -129,6 +162,18 @@ export interface Store {
 
   audit(e: AuditEvent): Promise<void>;
   listAudit(q: AuditQuery): Promise<AuditEvent[]>;
+
+  /** Every user's complete record, in name order, read in pages (never the whole store in memory). */
+  exportUsers(): AsyncIterable<UserRecord>;
+  /**
+   * Writes a record exported from another store, atomically. Never overwrites
+   * a user this store has enrolled or reset (see ImportOutcome), so running a
+   * migration again cannot bring back a secret an admin has since reset, or
+   * lower a replay guard. A lock still in force at `now` is kept.
+   */
+  importUser(r: UserRecord, now: number): Promise<ImportOutcome>;
+  /** The audit trail oldest first, starting after the event whose id is `after` (a cursor for resuming). */
+  exportAudit(after?: string): AsyncIterable<AuditEvent>;
 
   /**
    * Optional: called when any process resets a user (Redis: pub/sub on

@@ -67,7 +67,11 @@ export function inputValue(html: string, name: string): string | undefined {
   if (m) return decodeEntities(m[1]!);
   const re2 = new RegExp(`<input[^>]*id="${name}"[^>]*value="([^"]*)"`);
   const m2 = re2.exec(html);
-  return m2 ? decodeEntities(m2[1]!) : undefined;
+  if (m2) return decodeEntities(m2[1]!);
+  // Read-only values shown in a <textarea> (the manual key wraps on a phone).
+  const re3 = new RegExp(`<textarea[^>]*id="${name}"[^>]*>([^<]*)</textarea>`);
+  const m3 = re3.exec(html);
+  return m3 ? decodeEntities(m3[1]!) : undefined;
 }
 
 function decodeEntities(s: string): string {
