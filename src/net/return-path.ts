@@ -19,7 +19,7 @@ function hex(c: number): number {
 /**
  * True when `input` is `/path[?query][#fragment]` that stays on this origin
  * and does not point into Gatehouse's own pages under `prefix` (a return path
- * into our own challenge page would loop).
+ * into our own challenge page would loop) — except the admin console.
  */
 export function isSafeReturnPath(input: string | undefined, prefix: string): boolean {
   if (typeof input !== 'string' || input.length === 0 || input.length > MAX_RETURN_PATH) return false;
@@ -42,7 +42,7 @@ export function isSafeReturnPath(input: string | undefined, prefix: string): boo
   // dot segments and malformed escapes.
   const normalised = normalisePath(input.slice(0, end));
   if (!normalised.ok) return false;
-  if (isUnderPrefix(normalised.path, prefix)) return false;
+  if (isUnderPrefix(normalised.path, prefix) && !isConsolePath(input.slice(0, end), normalised.path, prefix)) return false;
 
   // The query and fragment cannot change the origin, but they are echoed in
   // a Location header, so no controls, spaces, backslashes or bad escapes.
@@ -64,6 +64,16 @@ export function isSafeReturnPath(input: string | undefined, prefix: string): boo
 /** `input` when it is a safe return path, else '/'. */
 export function safeReturnPath(input: string | undefined, prefix: string): string {
   return isSafeReturnPath(input, prefix) ? input! : '/';
+}
+
+/**
+ * The one page under the prefix a user is sent back to: the admin console,
+ * after its step-up code. It cannot loop (a fresh code satisfies it) and is
+ * accepted only in its exact canonical spelling.
+ */
+function isConsolePath(raw: string, path: string, prefix: string): boolean {
+  const console = prefix.replace(/\/+$/, '') + '/admin';
+  return raw === path && (path === console || path.startsWith(console + '/'));
 }
 
 /**

@@ -62,9 +62,16 @@ describe('who gets into the console', () => {
     await open(b, '/admin/users');
   });
 
-  // Needs src/net/return-path.ts to accept {prefix}/admin… as a return path
-  // (today every path under the prefix becomes '/', so the code leads to the intranet's home).
-  it.todo('should bring the admin back to the console page they asked for after the step-up code');
+  it('should bring the admin back to the console page they asked for after the step-up code', async () => {
+    stack = await startFileStack();
+    const { b, key } = await signedIn(stack);
+    stack.clock.advance(16 * MINUTE);
+    const stale = await b.get(`${P}/admin/users?q=al`);
+    expect(pathOf(stale.location)).toBe(`${P}/challenge?rd=${encodeURIComponent(`${P}/admin/users?q=al`)}&stepup=1`);
+    const { path } = await verify(stack, b, key, { rd: `${P}/admin/users?q=al` });
+    expect(path).toBe(`${P}/admin/users?q=al`);
+    expect((await b.get(path)).status).toBe(200);
+  });
 
   it('should ask for a code even with a remembered device', async () => {
     stack = await startFileStack();

@@ -4,7 +4,10 @@ import { browserFor, enrol, verify } from '../helpers/flows.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 
 let stack: Stack;
-afterEach(async () => stack?.close());
+afterEach(async () => {
+  await stack?.close();
+  stack = undefined!; // a test that starts no stack must not close the previous one twice
+});
 
 describe('second factor end to end', () => {
   it('should send an in-scope user to enrolment, then back to the page first asked for', async () => {

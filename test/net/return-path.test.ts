@@ -16,6 +16,8 @@ describe('safeReturnPath', () => {
     '/_gatehousex',
     '/x/_gatehouse',
     '/caf%C3%A9',
+    '/_gatehouse/admin',
+    '/_gatehouse/admin/users?q=al',
   ])('should keep the same-origin path %j', (p) => {
     expect(safeReturnPath(p, PREFIX)).toBe(p);
   });
@@ -68,6 +70,9 @@ describe('safeReturnPath', () => {
     ['/x/../_gatehouse/enrol', 'the prefix after dot segments'],
     ['/x/%2e%2e/_gatehouse/enrol', 'the prefix after encoded dot segments'],
     ['/./_gatehouse', 'the prefix after a dot segment'],
+    ['/_gatehouse/Admin', 'the console in other case'],
+    ['/_gatehouse/x/../admin', 'the console after dot segments'],
+    ['/_gatehouse/adminx', 'a look-alike of the console'],
     ['/a%', 'malformed escape'],
     ['/a?b=%zz', 'malformed escape in the query'],
     ['/%c0%ae%c0%ae/', 'overlong UTF-8'],

@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/types.js';
 import { userLockKey } from '../../src/store/common.js';
+import { importContract } from './contract-import.js';
 import { auditContract, listingContract, LOCKOUT, MIN, T0 } from './contract-lists.js';
 
 export function runStoreContract(name: string, makeStore: () => Promise<Store>): void {
@@ -213,4 +214,5 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
     listingContract(() => store);
     auditContract(() => store);
   });
+  importContract(name, name, makeStore, makeStore);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRedisUrl, RedisUrlError } from '../../src/store/redis-connection.js';
+import { describeRedisUrl, parseRedisUrl, RedisUrlError } from '../../src/store/redis-connection.js';
 import { clusterSafePrefix } from '../../src/store/redis.js';
 
 describe('parseRedisUrl', () => {
@@ -63,5 +63,18 @@ describe('clusterSafePrefix', () => {
     expect(clusterSafePrefix('gatehouse:')).toBe('{gatehouse}:');
     expect(clusterSafePrefix('{gh}:prod:')).toBe('{gh}:prod:');
     expect(clusterSafePrefix('')).toBe('{gatehouse}:');
+  });
+});
+
+describe('describeRedisUrl', () => {
+  it.each([
+    ['redis://user:s3cret@10.0.0.5:6380/2', 'redis://10.0.0.5:6380/2'],
+    ['rediss://:s3cret@redis.example', 'rediss://redis.example'],
+    ['redis-sentinel://:s3cret@s1:26379,s2/mymaster?sentinelPassword=s3cret', 'sentinel s1:26379,s2:26379 (master mymaster)'],
+    ['redis-cluster://u:s3cret@[fd00::1]:7000,n2:7001', 'cluster fd00::1:7000,n2:7001'],
+    ['not a url s3cret', 'the configured Redis'],
+  ])('should name %s for messages without its password', (url, expected) => {
+    expect(describeRedisUrl(url)).toBe(expected);
+    expect(describeRedisUrl(url)).not.toContain('s3cret');
   });
 });
