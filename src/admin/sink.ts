@@ -7,6 +7,7 @@ import type { ConfigProblem } from '../config/index.js';
 import type { Services } from '../gate/services.js';
 import type { ReloadResult } from '../server/reload.js';
 import { createFilePolicySink } from './file-sink.js';
+import { createRedisPolicySink } from './redis-sink.js';
 import type { PolicyChange, RawPolicy } from './policy-raw.js';
 
 /** Turns the stored policy into the desired one; given a fresh copy it may change in place. */
@@ -44,9 +45,23 @@ function unavailable(description: string, reason: string): PolicySink {
 
 export function createPolicySink(s: Services): PolicySink {
   const { config } = s.runtime.live;
-  if (config.policy.source !== 'file') {
-    return unavailable(`policy.source ${config.policy.source}`, `saving to policy.source '${config.policy.source}' is not available in this version; edit the policy there`);
-  }
+  if (config.policy.source === 'redis') return lazyRedisSink(s);
   if (!config.file) return unavailable('built-in configuration', 'the configuration was not loaded from a file, so there is nothing to save to');
   return createFilePolicySink(s, config.file);
+}
+
+/** The Redis document is connected after the app is built (serve.ts starts the policy sync), so resolve it per call. */
+function lazyRedisSink(s: Services): PolicySink {
+  const notYet = 'the shared policy in redis is not connected in this process';
+  const sink = () => (s.policySource ? createRedisPolicySink(s, s.policySource) : null);
+  return {
+    get description() {
+      return `redis key ${s.runtime.live.config.store.redis.keyPrefix}policy`;
+    },
+    get readOnly() {
+      return s.policySource ? null : notYet;
+    },
+    version: () => sink()?.version() ?? Promise.resolve(''),
+    save: (edit, base, actor) => sink()?.save(edit, base, actor) ?? Promise.resolve({ kind: 'failed', message: notYet }),
+  };
 }

@@ -25,6 +25,8 @@ export interface Services {
   publicUrl: URL;
   log: FastifyBaseLogger;
   seen: SeenTracker;
+  /** The shared policy document when policy.source is redis (set by the policy sync at start). */
+  policySource?: import('../config/redis-policy.js').RedisPolicySource;
   /** Called with every audit event after it is stored (the log line, metrics). */
   audit: (e: import('../store/types.js').AuditEvent) => Promise<void>;
 }

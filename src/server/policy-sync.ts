@@ -48,6 +48,7 @@ const policyOf = (c: GatehouseConfig) => Object.fromEntries((POLICY_KEYS as read
 export async function startPolicySync(s: Services, opts: PolicySyncOptions = {}): Promise<PolicySync> {
   const config = s.runtime.live.config;
   const source = new RedisPolicySource(config.store.redis.url, config.store.redis.keyPrefix);
+  s.policySource = source;
   const listeners = new Set<(e: PolicySyncEvent) => void>();
   const emit = (e: PolicySyncEvent) => {
     for (const l of listeners) {
