@@ -43,3 +43,21 @@ export class GatehouseError extends Error {
     this.status = ERRORS[code].status;
   }
 }
+
+/** docs/errors.md, generated from the registry (a test keeps the file in sync). */
+export function renderErrorsDoc(): string {
+  const rows = Object.entries(ERRORS).map(([code, spec]) => `| \`${code}\` | ${spec.status} | ${spec.description} |`);
+  return [
+    '# Errors',
+    '',
+    'Every answer Gatehouse gives instead of the intranet\'s has one of these codes:',
+    'in the JSON body (`{"error": "GH_ERR_…"}`) for API clients, and in the log for',
+    'pages shown to people (who see one plain sentence instead). Generated from',
+    '`src/errors.ts`.',
+    '',
+    '| Code | HTTP status | Meaning |',
+    '|------|-------------|---------|',
+    ...rows,
+    '',
+  ].join('\n');
+}

@@ -13,6 +13,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { GatehouseConfig } from '../config/types.js';
+import { startClusterMetricsServer } from '../ops/index.js';
 import { PID_FILE, serve } from './serve.js';
 
 export function workerCount(config: GatehouseConfig): number {
@@ -33,7 +34,21 @@ export async function serveWithWorkers(configPath: string, config: GatehouseConf
   let stopping = false;
   const fork = () => cluster.fork();
   for (let i = 0; i < count; i++) fork();
+  // Only the primary serves metrics, adding up what the workers report:
+  // otherwise each scrape would reach whichever worker the kernel picked.
+  if (config.metrics.listen) await startClusterMetricsServer(config.metrics.listen);
+  const everListened = new Set<number>();
+  cluster.on('listening', (w) => everListened.add(w.id));
   cluster.on('exit', (worker, code, signal) => {
+    if (!stopping && !everListened.has(worker.id)) {
+      // A worker that never got to listen (bad certificate, port in use,
+      // unreadable store) would fail again: stop, so systemd sees the failure.
+      process.stderr.write(`gatehouse: worker ${worker.process.pid} failed to start (${signal ?? code}); stopping\n`);
+      stopping = true;
+      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+      rmSync(pidFile, { force: true });
+      process.exit(1);
+    }
     if (stopping) {
       if (Object.keys(cluster.workers ?? {}).length === 0) {
         rmSync(pidFile, { force: true });
