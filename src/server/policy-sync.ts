@@ -9,20 +9,15 @@
  * read again and, if it differs, put back, so one replica cannot quietly run
  * a policy the others do not.
  *
- * createRedisPolicySink is the console's and the API's way to save into that
- * document (the file sink's counterpart, same outcomes).
+ * The source is also handed to the services (s.policySource), where the
+ * console's Redis sink (admin/redis-sink.ts) saves through it.
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { PolicyEdit, PolicySink, SaveOutcome } from '../admin/sink.js';
-import { diffPolicy, toRawPolicy } from '../admin/policy-raw.js';
-import { editYamlText } from '../config/edit.js';
 import { ConfigError, mergePolicy, parsePolicyDocument, POLICY_KEYS } from '../config/index.js';
 import { policyTextOfFile } from '../config/policy-text.js';
 import { RedisPolicySource, type StoredPolicy } from '../config/redis-policy.js';
-import type { GatehouseConfig, PolicyConfig } from '../config/types.js';
+import type { GatehouseConfig } from '../config/types.js';
 import type { Services } from '../gate/services.js';
-import { describeRedisUrl } from '../store/redis-connection.js';
-import { applyLoadedConfig } from './reload.js';
 
 export type PolicySyncEvent =
   | { kind: 'applied'; version: number; why: string }
@@ -146,80 +141,9 @@ export async function startPolicySync(s: Services, opts: PolicySyncOptions = {})
     async stop() {
       stopped = true;
       listeners.clear();
+      if (s.policySource === source) delete s.policySource;
       await source.close();
     },
   };
 }
 
-/**
- * Saving the console's (or the API's) edits into the Redis document, with the
- * file sink's outcomes: the edit is made on the stored YAML (comments kept),
- * validated as a policy document, and written with compare-and-set on the
- * version the form was loaded with; this replica applies it at once, the
- * others through their sync. A connection is opened per call: saves are rare,
- * and nothing is left open for the app to close.
- */
-export function createRedisPolicySink(s: Services): PolicySink {
-  const { url, keyPrefix } = s.runtime.live.config.store.redis;
-  const name = (v: number | string) => `redis:${keyPrefix}policy@v${v}`;
-  const withSource = async <T>(fn: (src: RedisPolicySource) => Promise<T>): Promise<T> => {
-    const src = new RedisPolicySource(url, keyPrefix, { onError: () => {} });
-    try {
-      if (!(await src.ready())) throw new Error(`redis unreachable at ${src.where}`);
-      return await fn(src);
-    } finally {
-      await src.close();
-    }
-  };
-  const where = `${describeRedisUrl(url)} key ${keyPrefix}policy`;
-  let queue: Promise<unknown> = Promise.resolve();
-
-  const saveNow = (edit: PolicyEdit, baseVersion: string, actor: string): Promise<SaveOutcome> =>
-    withSource(async (src): Promise<SaveOutcome> => {
-      const stored = await src.read();
-      if (!stored) return { kind: 'failed', message: `no policy in redis (${where}) yet: a replica seeds it from its file when it starts` };
-      const version = String(stored.version);
-      if (version !== baseVersion) return { kind: 'stale', version, why: 'changed' };
-      let current: PolicyConfig;
-      try {
-        current = parsePolicyDocument(stored.text, name(version));
-      } catch (err) {
-        if (err instanceof ConfigError) return { kind: 'broken', problems: err.problems };
-        throw err;
-      }
-      // The forms show the running policy: a document this replica has not applied yet must not be edited blind.
-      if (!isDeepStrictEqual(policyOf(mergePolicy(s.runtime.live.config, current)), policyOf(s.runtime.live.config))) {
-        return { kind: 'stale', version, why: 'unapplied' };
-      }
-      const raw = toRawPolicy(current);
-      const changes = diffPolicy(raw, edit(structuredClone(raw)));
-      if (changes.length === 0) return { kind: 'unchanged', version };
-      const nextText = editYamlText(stored.text, changes.map((c) => ({ path: c.keyPath, value: c.new })));
-      let next: PolicyConfig;
-      try {
-        next = parsePolicyDocument(nextText, name(stored.version + 1));
-      } catch (err) {
-        if (err instanceof ConfigError) return { kind: 'invalid', problems: err.problems };
-        throw err;
-      }
-      const written = await src.write(nextText, stored.version, actor, s.now());
-      if (!written.ok) return { kind: 'stale', version: String(written.currentVersion), why: 'changed' };
-      const applied = await applyLoadedConfig(s, mergePolicy(s.runtime.live.config, next), actor);
-      return { kind: 'saved', version: String(written.version), changes, applied };
-    }).catch((err: unknown): SaveOutcome => {
-      s.log.error({ err: (err as Error).message }, 'could not save the policy to redis');
-      return { kind: 'failed', message: `policy not saved: ${(err as Error).message}` };
-    });
-
-  return {
-    description: `redis ${where}`,
-    readOnly: null,
-    version: () => withSource(async (src) => String(await src.version())).catch(() => ''),
-    save(edit, baseVersion, actor) {
-      // One save at a time in this process; compare-and-set in Redis orders them across replicas.
-      const run = queue.then(() => saveNow(edit, baseVersion, actor));
-      queue = run.catch(() => undefined);
-      return run;
-    },
-  };
-}

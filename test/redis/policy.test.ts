@@ -12,7 +12,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { parsePolicyDocument } from '../../src/config/index.js';
 import { policyTextOf } from '../../src/config/policy-text.js';
-import { createRedisPolicySink, type PolicySyncEvent } from '../../src/server/policy-sync.js';
+import { createPolicySink } from '../../src/admin/sink.js';
+import type { PolicySyncEvent } from '../../src/server/policy-sync.js';
 import { reloadFromFile } from '../../src/server/reload.js';
 import { Browser, pathOf } from '../helpers/client.js';
 import { eventLog, REDIS_URL, runCli, startReplicas, type Replica, type Replicas } from './support.js';
@@ -146,7 +147,8 @@ describe('policy in redis across replicas', () => {
   it('should save console edits into redis: applied here at once, on the other replica by its sync, versioned', async () => {
     r = await startReplicas({ policySource: 'redis' });
     const [A, B] = pair(r);
-    const sink = createRedisPolicySink(A.gh.services);
+    // The console's and the API's sink, as they pick it for policy.source redis.
+    const sink = createPolicySink(A.gh.services);
     const base = await sink.version();
     expect(base).toBe('1');
     const logB = events(B);
@@ -158,7 +160,7 @@ describe('policy in redis across replicas', () => {
     expect((await A.policy!.source.read())?.by).toBe('admin');
 
     // A form loaded before that save is stale; an invalid edit is refused and nothing is written.
-    expect(await createRedisPolicySink(B.gh.services).save((p) => p, base, 'other')).toMatchObject({ kind: 'stale', why: 'changed', version: '2' });
+    expect(await createPolicySink(B.gh.services).save((p) => p, base, 'other')).toMatchObject({ kind: 'stale', why: 'changed', version: '2' });
     const invalid = await sink.save((p) => ({ ...p, twoFactor: { ...p.twoFactor, lockout: { ...p.twoFactor.lockout, window: 'soon' } } }), '2', 'admin');
     expect(invalid.kind).toBe('invalid');
     expect(await A.policy!.source.version()).toBe(2);
