@@ -109,8 +109,18 @@ export async function buildApp(opts: AppOptions): Promise<GatehouseApp> {
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(services, req, reply, 'GH_ERR_TOO_LARGE');
     if (err.statusCode === 400 || err.code === 'FST_ERR_BAD_URL') return sendError(services, req, reply, 'GH_ERR_BAD_PATH');
     if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendError(services, req, reply, 'GH_ERR_BAD_PATH');
-    req.log.error({ err: { message: err.message, code: err.code, stack: err.stack } }, 'unhandled error');
-    return sendError(services, req, reply, 'GH_ERR_INTERNAL');
+    // A store that went away between a page's first read and its write (Redis
+    // dropped mid-request) is a 503 with Retry-After, not a 500: probe it.
+    return services.store.ping().then(
+      () => {
+        req.log.error({ err: { message: err.message, code: err.code, stack: err.stack } }, 'unhandled error');
+        return sendError(services, req, reply, 'GH_ERR_INTERNAL');
+      },
+      () => {
+        req.log.warn({ err: { message: err.message, code: err.code } }, 'store unavailable during the request');
+        return sendError(services, req, reply, 'GH_ERR_STORE_UNAVAILABLE');
+      },
+    );
   });
   app.setNotFoundHandler((req, reply) => sendError(services, req, reply, 'GH_ERR_NOT_FOUND'));
 

@@ -6,7 +6,7 @@
  * as needing a restart rather than half-applied.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { ConfigError, loadConfigFile, POLICY_KEYS } from '../config/index.js';
+import { ConfigError, loadConfigFile, mergePolicy, POLICY_KEYS } from '../config/index.js';
 import type { GatehouseConfig } from '../config/types.js';
 import type { Services } from '../gate/services.js';
 
@@ -59,6 +59,9 @@ export async function reloadFromFile(s: Services, actor: string): Promise<Reload
     await s.audit({ at: s.now(), type: 'reload_failed', user: '', actor, ip: '', userAgent: '', detail: { errors: lines } });
     return remember(s, actor, { ok: false, messages: lines, version: s.runtime.live.version, restartNeeded: [] });
   }
+  // With policy.source: redis the file's policy sections are only the seed:
+  // a reload applies the rest and leaves the shared policy alone.
+  if (current.policy.source === 'redis') next = mergePolicy(next, current);
   return applyLoadedConfig(s, next, actor);
 }
 

@@ -35,7 +35,10 @@ const EVIL: [string][] = [
   ['/x%0d%0aSet-Cookie:%20gh_s=evil'],
   ['/x?%0d%0aX-Injected:%20yes'],
   ['/_gatehouse/challenge'],
-  ['/_gatehouse/admin'],
+  // The console is the one page under the prefix a step-up returns to, and only canonically spelt.
+  ['/_gatehouse/Admin'],
+  ['/_gatehouse/./admin'],
+  ['/_gatehouse/adminx'],
   ['/_GATEHOUSE/enrol'],
   ['/x/../_gatehouse/enrol'],
   ['/_gatehouse'],
