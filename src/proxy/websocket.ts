@@ -12,6 +12,9 @@ import { rewriteForwardHeaders } from './headers.js';
 
 const HOP_BY_HOP = new Set(['keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding']);
 
+/** Headers of a declined upgrade's answer that described the upstream's connection, not ours. */
+const RELAY_DROP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'upgrade']);
+
 function refuse(socket: Duplex, status: number, text: string, body: object): void {
   const json = JSON.stringify(body);
   socket.end(
@@ -78,9 +81,16 @@ export function createUpgradeHandler(s: Services, onOpenChange?: (open: number) 
     });
     upReq.on('response', (res) => {
       // The upstream declined the upgrade: relay its answer as a plain response.
+      // Node has already de-chunked the body, so the upstream's framing and
+      // connection headers no longer describe what we send: relayed as they
+      // were, a chunked refusal reached the client as a broken response.
+      // The body is sent as is and ends with the connection.
       let head = `HTTP/1.1 ${res.statusCode} ${res.statusMessage}\r\n`;
-      for (let i = 0; i < res.rawHeaders.length; i += 2) head += `${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}\r\n`;
-      socket.write(head + '\r\n');
+      for (let i = 0; i < res.rawHeaders.length; i += 2) {
+        if (RELAY_DROP.has(res.rawHeaders[i]!.toLowerCase())) continue;
+        head += `${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}\r\n`;
+      }
+      socket.write(head + 'Connection: close\r\n\r\n');
       res.pipe(socket);
     });
     upReq.on('upgrade', (res, upSocket, upHead) => {

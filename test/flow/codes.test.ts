@@ -201,6 +201,23 @@ describe('recovery codes', () => {
     expect(await stack.store.listAudit({ user: 'alice', type: 'recovery_used', limit: 5 })).toHaveLength(1);
   });
 
+  it('should offer the recovery codes shown after set-up as a text download', async () => {
+    stack = await startStack();
+    const b = browserFor(stack);
+    await b.login('alice');
+    const page = await b.get('/_gatehouse/enrol?rd=%2F');
+    const key = inputValue(page.body, 'manual-key')!.replace(/\s+/g, '');
+    const shown = await b.post('/_gatehouse/enrol', { csrf: inputValue(page.body, 'csrf')!, rd: '/', code: totp(stack, key) });
+    const codes = [...shown.body.matchAll(/<input type="hidden" name="codes" value="([^"]+)">/g)].map((m) => m[1]!);
+    expect(codes).toHaveLength(10);
+    const file = await b.post('/_gatehouse/recovery-codes.txt', { csrf: inputValue(shown.body, 'csrf')!, codes });
+    expect(file.status).toBe(200);
+    expect(file.headers['content-type']).toMatch(/^text\/plain/);
+    expect(file.headers['content-disposition']).toMatch(/attachment; filename="recovery-codes\.txt"/);
+    expect(String(file.headers['cache-control'])).toContain('no-store');
+    for (const c of codes) expect(file.body).toContain(c);
+  });
+
   it('should accept a recovery code typed with spaces or in upper case', async () => {
     stack = await startStack();
     const { b, codes } = await enrolledAlice(stack);

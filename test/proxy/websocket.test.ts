@@ -5,10 +5,13 @@
  * second factor is refused with 401 (a socket cannot show a page).
  */
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
+import WebSocket, { WebSocketServer } from 'ws';
 import { browserFor, enrol } from '../helpers/flows.js';
 import { startStack, type Stack } from '../helpers/stack.js';
+import { startGatehouseFor } from './support.js';
 
 let stack: Stack;
 afterEach(async () => {
@@ -100,6 +103,66 @@ describe('WebSocket through Gatehouse', () => {
     const r = await open(stack.url.replace(/^http/, 'ws') + '/_gatehouse/ws');
     expect('status' in r && r.status).toBe(404);
     expect(stack.intranet.stats.wsConnections).toBe(0);
+  });
+
+  it('should relay the intranet’s refusal of an upgrade (a chunked 403) as a well-formed response', async () => {
+    // An intranet that does not speak WebSocket answers the upgrade request as a plain request.
+    const upstream = http.createServer((_req, res) => {
+      res.writeHead(403, { 'content-type': 'text/plain', 'x-why': 'no-ws' });
+      res.write('no ');
+      res.end('websockets here');
+    });
+    await new Promise<void>((ok) => upstream.listen(0, '127.0.0.1', ok));
+    const gh = await startGatehouseFor(`http://127.0.0.1:${(upstream.address() as AddressInfo).port}`);
+    try {
+      const r = await open(gh.url.replace(/^http/, 'ws') + '/ws');
+      expect(r).toEqual({ status: 403, body: 'no websockets here' });
+    } finally {
+      await gh.close();
+      upstream.closeAllConnections();
+      await new Promise((ok) => upstream.close(ok));
+    }
+  });
+
+  it('should hand the intranet the upgrade with the query as sent, X-Forwarded-*, and without Gatehouse’s cookies or spoofed identity', async () => {
+    const seen: { url?: string; headers?: http.IncomingHttpHeaders } = {};
+    // Nobody is logged in here: the identity look-up answers 401.
+    const upstream = http.createServer((_req, res) => {
+      res.writeHead(401);
+      res.end();
+    });
+    const wss = new WebSocketServer({ noServer: true });
+    upstream.on('upgrade', (req, sock, head) => {
+      seen.url = req.url;
+      seen.headers = req.headers;
+      wss.handleUpgrade(req, sock, head, (ws) => ws.on('message', (d, bin) => ws.send(d, { binary: bin })));
+    });
+    await new Promise<void>((ok) => upstream.listen(0, '127.0.0.1', ok));
+    const gh = await startGatehouseFor(`http://127.0.0.1:${(upstream.address() as AddressInfo).port}`);
+    try {
+      const r = await open(gh.url.replace(/^http/, 'ws') + '/live/feed?a=1&a=2&b=%20+x', {
+        cookie: 'gh_s=session; theme=dark; gh_d=device',
+        'x-remote-user': 'admin',
+        'x-forwarded-for': '10.0.0.1',
+        'x-forwarded-host': 'evil.example',
+      });
+      if (!('ws' in r)) throw new Error(`handshake refused: ${r.status}`);
+      const echoed = next(r.ws);
+      r.ws.send('ping');
+      expect((await echoed).data.toString()).toBe('ping');
+      r.ws.close();
+      expect(seen.url).toBe('/live/feed?a=1&a=2&b=%20+x');
+      expect(seen.headers!.cookie).toBe('theme=dark');
+      expect(seen.headers!['x-remote-user']).toBeUndefined();
+      expect(seen.headers!['x-forwarded-for']).toBe('127.0.0.1');
+      expect(seen.headers!['x-forwarded-host']).toBe('gatehouse.test');
+      expect(seen.headers!['x-forwarded-proto']).toBe('http');
+    } finally {
+      await gh.close();
+      wss.close();
+      upstream.closeAllConnections();
+      await new Promise((ok) => upstream.close(ok));
+    }
   });
 
   it('should answer 502 to an upgrade when the intranet is down', async () => {
