@@ -140,16 +140,21 @@ export async function buildApp(opts: AppOptions): Promise<GatehouseApp> {
     ...(tls ? { tlsNotAfter: () => tls.notAfter } : {}),
   });
 
+  let closing: Promise<void> | undefined;
   return {
     app,
     services,
     runtime,
     openUpgrades: () => upgrades.tracker.open.size,
-    async close() {
-      // WebSockets are not requests in flight: the server would wait for them forever.
-      for (const sock of upgrades.tracker.open) goingAway(sock);
-      await app.close();
-      await services.identity.close();
+    close() {
+      // One shared stop: a second caller (signal and test teardown) waits for the first.
+      closing ??= (async () => {
+        // WebSockets are not requests in flight: the server would wait for them forever.
+        for (const sock of upgrades.tracker.open) goingAway(sock);
+        await app.close();
+        await services.identity.close();
+      })();
+      return closing;
     },
   };
 }
