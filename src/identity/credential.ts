@@ -7,7 +7,7 @@
  * Only a hash is kept so the credential itself never sits in Gatehouse's
  * memory maps, cookies or logs.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { readCookieValues, stripGatehouseCookies } from '../session/parse.js';
 
 export interface Credential {
@@ -20,7 +20,8 @@ export interface Credential {
 
 function digest(kind: string, value: string): string {
   // 128 bits are plenty to tell logins apart and keep cookies short.
-  return kind + ':' + createHash('sha256').update(value).digest('base64url').slice(0, 22);
+  // crypto.hash: one call, no Hash object (a measurable share of the verified path).
+  return kind + ':' + hash('sha256', value, 'base64url').slice(0, 22);
 }
 
 /**

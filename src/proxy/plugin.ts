@@ -10,8 +10,7 @@ import { evaluate, type RequestContext } from '../gate/evaluate.js';
 import { sendDecision, sendError } from '../gate/respond.js';
 import type { Services } from '../gate/services.js';
 import { COOKIE } from '../session/index.js';
-import { stripGatehouseCookies } from '../session/parse.js';
-import { rewriteForwardHeaders, stripHopByHop, stripResponseHopByHop } from './headers.js';
+import { forwardHeaders, stripResponseHopByHop } from './headers.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -108,13 +107,14 @@ export async function proxyPlugin(app: FastifyInstance, s: Services): Promise<vo
       // intranet's own 503 is its answer, and a repeated request is not ours to make.
       retryDelay: () => null,
       rewriteRequestHeaders: (_r, headers) =>
-        rewriteForwardHeaders(stripHopByHop(headers), {
+        forwardHeaders(headers, {
           clientIp: ctx.clientIp,
           peerIp: ctx.peerIp,
           fromTrustedProxy: ctx.fromTrustedProxy,
           proto: ctx.proto,
           host: ctx.host,
-          cookie: stripGatehouseCookies(req.headers.cookie),
+          // credentialOf already removed Gatehouse's cookies; no credential means no cookie left.
+          cookie: ctx.cred ? ctx.cred.cookie : undefined,
         }),
       rewriteHeaders: (upstreamHeaders) => {
         const headers = stripResponseHopByHop(upstreamHeaders);

@@ -26,6 +26,9 @@ export interface SqliteStoreOptions {
   auditMax?: number;
 }
 
+/** Users whose state is kept in memory; past it the cache starts over (cheap, and bounded). */
+const STATE_CACHE_ENTRIES = 100_000;
+
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly file: string;
@@ -92,12 +95,47 @@ export class SqliteStore implements Store {
 
   /** Runs `fn` in BEGIN IMMEDIATE (see the module comment for why not a deferred transaction). */
   private write<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    try {
+      return this.db.transaction(fn).immediate();
+    } finally {
+      // Any write of ours may change any user's state (locks are keyed apart).
+      this.states.clear();
+    }
   }
 
   private state(user: string): UserState | null {
     const row = this.s.get.get(user);
     return row ? toState(row) : null;
+  }
+
+  /**
+   * getUser runs on every verified request, so states are kept in memory and
+   * the cache is exact, not timed: our own writes clear it (write() above),
+   * and PRAGMA data_version changes exactly when another connection — a
+   * cluster worker, the CLI resetting a user — commits, which clears it too.
+   * A reset from anywhere is therefore seen by the very next request.
+   */
+  private readonly states = new Map<string, UserState | null>();
+  private seenDataVersion = -1;
+  private dataVersionStmt: Database.Statement | undefined;
+  private dataVersion(): number {
+    this.dataVersionStmt ??= this.db.prepare('PRAGMA data_version').pluck();
+    return this.dataVersionStmt.get() as number;
+  }
+
+  private cachedState(user: string): UserState | null {
+    const version = this.dataVersion();
+    if (version !== this.seenDataVersion) {
+      this.states.clear();
+      this.seenDataVersion = version;
+    }
+    const hit = this.states.get(user);
+    if (hit !== undefined) return hit;
+    const state = this.state(user);
+    const frozen = state ? Object.freeze(state) : null;
+    if (this.states.size >= STATE_CACHE_ENTRIES) this.states.clear();
+    this.states.set(user, frozen);
+    return frozen;
   }
 
   async ping(): Promise<void> {
@@ -109,7 +147,7 @@ export class SqliteStore implements Store {
   }
 
   async getUser(user: string): Promise<UserState | null> {
-    return this.state(user);
+    return this.cachedState(user);
   }
 
   async touchUser(user: string, seen: { at: number; ip: string; groups: readonly string[]; prompted?: boolean }): Promise<UserState> {
