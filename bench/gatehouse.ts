@@ -1,0 +1,237 @@
+/**
+ * Gatehouse instances for the bench: a generated YAML config, a store seeded
+ * before start (users enrolled through the Store API), the real process
+ * (`node dist/src/cli.js serve`), and genuine 2FA session cookies obtained by
+ * answering the real challenge with a computed TOTP code.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import YAML from 'yaml';
+import { parseConfig } from '../src/config/index.js';
+import { SqliteStore } from '../src/store/sqlite.js';
+import { codeAt, createSealer, newSecret } from '../src/totp/index.js';
+import { freePort, startChild, waitForHttp, type Child } from './proc.js';
+
+/** The Gatehouse to measure: this tree's build, or another build's cli.js (BENCH_GATEHOUSE_CLI) to try a change. */
+const CLI = process.env.BENCH_GATEHOUSE_CLI || fileURLToPath(new URL('../src/cli.js', import.meta.url));
+
+/** Shared by every instance of one bench run, so one sealed secret serves all stores. */
+export interface BenchSecrets {
+  cookieKey: string;
+  encryptionKey: string;
+  /** alice's TOTP secret (base32). */
+  totp: string;
+}
+
+export function benchSecrets(): BenchSecrets {
+  return { cookieKey: randomBytes(24).toString('hex'), encryptionKey: randomBytes(32).toString('base64'), totp: newSecret() };
+}
+
+/** The trusted network the "trusted-IP user" comes from (via X-Forwarded-For from a trusted proxy). */
+export const TRUSTED_NET = '10.99.0.0/16';
+export const TRUSTED_CLIENT = '10.99.1.1';
+
+/**
+ * `n` trusted IP entries: TRUSTED_NET plus random IPv4 (and a few IPv6) CIDRs
+ * that match neither loopback nor TRUSTED_NET, from a fixed seed so every run
+ * judges the same list.
+ */
+export function trustedIps(n: number): string[] {
+  let x = 0x2545f491;
+  const rnd = (): number => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return x >>> 0;
+  };
+  const out = new Set<string>([TRUSTED_NET]);
+  while (out.size < n) {
+    if (out.size % 20 === 0) {
+      const w = (): string => (rnd() & 0xffff).toString(16);
+      out.add(`2001:db8:${w()}:${w()}::/64`);
+      continue;
+    }
+    const a = rnd() % 224;
+    if (a === 0 || a === 127 || a === 10) continue;
+    const bits = 16 + (rnd() % 17);
+    const v = ((a << 24) | (rnd() & 0xffffff)) >>> 0;
+    const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+    const net = (v & mask) >>> 0;
+    out.add(`${net >>> 24}.${(net >>> 16) & 255}.${(net >>> 8) & 255}.${net & 255}/${bits}`);
+  }
+  return [...out];
+}
+
+export interface InstanceSpec {
+  name: string;
+  mode: 'lookup' | 'header';
+  cidrs: number;
+  users: number;
+  /** server.workers: 1 for the single-process measurements, 0 = one per core. */
+  workers: number;
+  /** Extra node flags (e.g. --cpu-prof). */
+  nodeArgs?: string[];
+  /** Another build's cli.js to run instead of this tree's (A/B comparisons). */
+  cli?: string;
+}
+
+export interface Instance {
+  spec: InstanceSpec;
+  url: string;
+  port: number;
+  dataDir: string;
+  child: Child;
+  configFile: string;
+  seedMs: number;
+  /** performance.now() when the process was spawned (to line up a --cpu-prof profile with the load). */
+  spawnedAt: number;
+  stop(): Promise<void>;
+}
+
+export function configFor(spec: InstanceSpec, port: number, upstreamUrl: string, dataDir: string, secrets: BenchSecrets): Record<string, unknown> {
+  const identity =
+    spec.mode === 'lookup'
+      ? {
+          source: 'lookup',
+          sessionCookie: 'sid',
+          // Long TTL so any look-up counted during a run is a cache miss, not a scheduled refresh.
+          lookup: { path: '/api/me', user: { json: 'username' }, groups: { json: 'groups' }, roles: { json: 'roles' }, cacheTtl: '1h' },
+        }
+      : { source: 'header', sessionCookie: '', header: { user: 'X-Remote-User', groups: 'X-Remote-Groups' } };
+  return {
+    server: { listen: `127.0.0.1:${port}`, publicUrl: `http://127.0.0.1:${port}`, prefix: '/_gatehouse', dataDir, workers: spec.workers },
+    upstream: { url: upstreamUrl },
+    // The load generator plays a load balancer: trusted to send X-Forwarded-For and identity headers.
+    network: { trustedProxies: ['127.0.0.1'] },
+    identity,
+    twoFactor: {
+      enabledFor: { everyone: false, users: ['alice', 'admin'], groups: ['finance'], roles: [] },
+      enforce: true,
+      rememberDevices: { enabled: true, days: 30 },
+      trustedIps: trustedIps(spec.cidrs),
+      issuer: 'Bench Intranet',
+    },
+    bypass: ['/login', '/logout', '/assets/**', '/favicon.ico'],
+    admin: { users: ['admin'], groups: [] },
+    secrets: { cookieKeys: [secrets.cookieKey], encryptionKey: secrets.encryptionKey },
+    log: { level: 'warn', access: false },
+    pages: { title: 'Bench Intranet' },
+  };
+}
+
+/**
+ * Enrols alice with the bench's TOTP secret and `users - 1` other users,
+ * through the Store API. Each Store write is its own BEGIN IMMEDIATE
+ * transaction (~120 µs); wrapped in one outer transaction per 10,000 they
+ * become savepoints (~27 µs), so 100,000 users take seconds, not minutes.
+ */
+export async function seedStore(dataDir: string, users: number, secrets: BenchSecrets): Promise<number> {
+  const started = performance.now();
+  const store = new SqliteStore({ dir: dataDir });
+  const sealer = createSealer(secrets.encryptionKey);
+  const at = Date.now();
+  await store.enrol('alice', { sealedSecret: sealer.seal(secrets.totp), at, timeStep: 0, recoveryHashes: [] });
+  const other = sealer.seal(newSecret());
+  const db = (store as unknown as { db?: { exec(sql: string): void } }).db;
+  const BATCH = 10_000;
+  for (let i = 1; i < users; i += BATCH) {
+    db?.exec('BEGIN IMMEDIATE');
+    try {
+      for (let j = i; j < Math.min(users, i + BATCH); j++) {
+        await store.enrol(`user${String(j).padStart(6, '0')}`, { sealedSecret: other, at, timeStep: 0, recoveryHashes: [] });
+      }
+      db?.exec('COMMIT');
+    } catch (err) {
+      db?.exec('ROLLBACK');
+      throw err;
+    }
+  }
+  const counts = await store.countUsers(at);
+  await store.close();
+  if (counts.enrolled !== users) throw new Error(`seeding ${dataDir}: expected ${users} enrolled users, store has ${counts.enrolled}`);
+  return performance.now() - started;
+}
+
+export async function startGatehouse(spec: InstanceSpec, upstreamUrl: string, baseDir: string, secrets: BenchSecrets): Promise<Instance> {
+  const dir = join(baseDir, spec.name);
+  const dataDir = join(dir, 'data');
+  mkdirSync(dataDir, { recursive: true });
+  const port = await freePort();
+  const raw = configFor(spec, port, upstreamUrl, dataDir, secrets);
+  const configFile = join(dir, 'gatehouse.yaml');
+  const text = YAML.stringify(raw);
+  // Validate here first: a bench-made config mistake should read as one, not as "Gatehouse did not start".
+  parseConfig(text, configFile);
+  writeFileSync(configFile, text);
+  const seedMs = await seedStore(dataDir, spec.users, secrets);
+  const spawnedAt = performance.now();
+  const child = startChild(`gatehouse:${spec.name}`, process.execPath, [...(spec.nodeArgs ?? []), spec.cli ?? CLI, 'serve', '--config', configFile], join(dir, 'gatehouse.log'), {
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/_gatehouse/healthz`, child, 30_000, 200);
+  return { spec, url, port, dataDir, child, configFile, seedMs, spawnedAt, stop: () => child.stop() };
+}
+
+function setCookieValue(res: Response, name: string): string | undefined {
+  for (const line of res.headers.getSetCookie()) {
+    const eq = line.indexOf('=');
+    if (line.slice(0, eq).trim() === name) return line.slice(eq + 1).split(';')[0]!;
+  }
+  return undefined;
+}
+
+/** Logs `user` in to the demo intranet (directly, as its own login page would) and returns the new `sid`. */
+export async function intranetLogin(upstreamUrl: string, user: string): Promise<string> {
+  const res = await fetch(`${upstreamUrl}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ username: user, password: `${user}-pw`, next: '/' }).toString(),
+  });
+  await res.arrayBuffer();
+  const sid = setCookieValue(res, 'sid');
+  if (!sid) throw new Error(`intranet login of ${user} failed (status ${res.status})`);
+  return sid;
+}
+
+/**
+ * Answers Gatehouse's challenge page like a browser with a phone would:
+ * GET the page (CSRF token), POST the current TOTP code; returns the `gh_s`
+ * session cookie Gatehouse sets.
+ */
+export async function passChallenge(ghUrl: string, headers: Record<string, string>, secrets: BenchSecrets): Promise<string> {
+  const rd = '/page2k';
+  const page = await fetch(`${ghUrl}/_gatehouse/challenge?rd=${encodeURIComponent(rd)}`, { headers: { accept: 'text/html', ...headers }, redirect: 'manual' });
+  const html = await page.text();
+  const csrf = /name="csrf"[^>]*value="([^"]+)"/.exec(html)?.[1] ?? /value="([^"]+)"[^>]*name="csrf"/.exec(html)?.[1];
+  if (page.status !== 200 || !csrf) throw new Error(`challenge page: status ${page.status}, no CSRF token (${html.slice(0, 200)})`);
+  const res = await fetch(`${ghUrl}/_gatehouse/challenge`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams({ csrf, rd, code: codeAt(secrets.totp, { now: Date.now() }) }).toString(),
+  });
+  const body = await res.text();
+  const gh = setCookieValue(res, 'gh_s');
+  if (res.status !== 303 || !gh) throw new Error(`challenge answer: status ${res.status}, no gh_s cookie (${body.slice(0, 200)})`);
+  return gh;
+}
+
+/**
+ * A browser's cookie as it would be kept up to date: Gatehouse re-issues the
+ * session cookie to push the idle timeout forward, and a browser stores it;
+ * a load generator does not, so the bench does it between runs.
+ */
+export class SessionCookie {
+  constructor(public value: string) {}
+
+  async refresh(url: string, headers: Record<string, string>): Promise<void> {
+    const res = await fetch(url, { headers, redirect: 'manual' });
+    await res.arrayBuffer();
+    const fresh = setCookieValue(res, 'gh_s');
+    if (fresh) this.value = fresh;
+  }
+}

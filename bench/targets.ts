@@ -1,0 +1,160 @@
+/**
+ * The throughput targets (one per row of the table) and the interleaved
+ * measurement: every round runs every target once (A B C, B C A, …), so
+ * slow drifts of a shared machine hit all targets alike.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { TRUSTED_CLIENT, type Instance, type SessionCookie } from './gatehouse.js';
+import type { Loader } from './load.js';
+import { benchCpuMicros, cpuMicros, machineBusyMicros, sampleRss } from './proc.js';
+import { f0, f1, f2, type RunSample } from './report.js';
+import type { BenchSettings } from './settings.js';
+
+export interface Target {
+  id: string;
+  label: string;
+  /** Which process the CPU and RSS columns are of. */
+  process: string;
+  url: () => string;
+  headers: () => Record<string, string>;
+  pids: () => number[];
+  /** Runs before every measured run (keeps the session cookie as fresh as a browser would). */
+  before?: () => Promise<void>;
+  /** Count the intranet's /api/me requests during the run. */
+  countLookups: boolean;
+  /** Expected body length in the pre-check (the 2 KB page), or null to check the status only. */
+  expectLength: number | null;
+}
+
+export interface TargetWorld {
+  S: BenchSettings;
+  upstream: { url: string; pid: number };
+  bare: { url: string; tree: () => number[] };
+  nginx: { url: string; tree: () => number[] } | null;
+  gh: Map<string, Instance>;
+  cookies: Map<string, SessionCookie>;
+  sidAlice: string;
+  sidBob: string;
+  /** Identity headers a trusted SSO proxy would send for alice (header mode). */
+  aliceHeaders: Record<string, string>;
+  /** Instances of other builds (lookup-b, lookup-c, …) for A/B comparisons. */
+  compareNames: string[];
+}
+
+export function buildTargets(w: TargetWorld): Target[] {
+  const { S, gh, cookies, sidAlice, sidBob, aliceHeaders } = w;
+  const has = (name: string): boolean => gh.has(name);
+  const inst = (name: string): Instance => gh.get(name)!;
+  const verified = (name: string) => (): Record<string, string> =>
+    inst(name).spec.mode === 'lookup'
+      ? { cookie: `sid=${sidAlice}; gh_s=${cookies.get(name)!.value}` }
+      : { ...aliceHeaders, cookie: `gh_s=${cookies.get(name)!.value}` };
+  const refresh = (name: string) => async (): Promise<void> => {
+    await cookies.get(name)!.refresh(inst(name).url + '/page2k', verified(name)());
+  };
+  const pids = (name: string) => (): number[] => inst(name).child.tree();
+  const url = (name: string, path = '/page2k') => (): string => inst(name).url + path;
+  const verifiedTarget = (id: string, name: string, label: string, process = 'gatehouse'): Target[] =>
+    has(name)
+      ? [{ id, label, process, url: url(name), headers: verified(name), pids: pids(name), before: refresh(name), countLookups: inst(name).spec.mode === 'lookup', expectLength: 2048 }]
+      : [];
+  // The reference proxies get the same Cookie header as Gatehouse, so header parsing costs the same.
+  const sameCookie = (): Record<string, string> => ({ cookie: `sid=${sidAlice}; gh_s=${cookies.get('lookup')?.value ?? 'x'}` });
+
+  return [
+    { id: 'upstream', label: 'upstream alone (no proxy)', process: 'intranet', url: () => `${w.upstream.url}/page2k`, headers: sameCookie, pids: () => [w.upstream.pid], countLookups: false, expectLength: 2048 },
+    { id: 'bare', label: 'bare @fastify/http-proxy', process: 'bare proxy', url: () => `${w.bare.url}/page2k`, headers: sameCookie, pids: w.bare.tree, countLookups: false, expectLength: 2048 },
+    ...(w.nginx ? [{ id: 'nginx', label: 'nginx', process: 'nginx (master+workers)', url: () => `${w.nginx!.url}/page2k`, headers: sameCookie, pids: w.nginx.tree, countLookups: false, expectLength: 2048 }] : []),
+    ...verifiedTarget('gh-lookup', 'lookup', 'Gatehouse verified, lookup'),
+    ...w.compareNames.flatMap((name) => {
+      const letter = name.slice(-1).toUpperCase();
+      return verifiedTarget(`gh-${name}`, name, `${letter}: verified, lookup`, `gatehouse (${letter} build)`);
+    }),
+    ...verifiedTarget('gh-header', 'header', 'Gatehouse verified, header'),
+    ...(has('lookup')
+      ? [
+          { id: 'gh-oos', label: 'Gatehouse out-of-scope user', process: 'gatehouse', url: url('lookup'), headers: () => ({ cookie: `sid=${sidBob}` }), pids: pids('lookup'), countLookups: true, expectLength: 2048 },
+          {
+            id: 'gh-trusted',
+            label: 'Gatehouse trusted-IP user',
+            process: 'gatehouse',
+            url: url('lookup'),
+            // No gh_s cookie: the trusted network alone lets alice through.
+            headers: () => ({ cookie: `sid=${sidAlice}`, 'x-forwarded-for': TRUSTED_CLIENT }),
+            pids: pids('lookup'),
+            countLookups: true,
+            expectLength: 2048,
+          },
+          { id: 'gh-bypass', label: 'Gatehouse bypassed asset', process: 'gatehouse', url: url('lookup', '/assets/app.js'), headers: verified('lookup'), pids: pids('lookup'), countLookups: true, expectLength: null },
+        ]
+      : []),
+    ...verifiedTarget('gh-cidrs-big', 'cidrs-big', `Gatehouse verified, ${f0(S.bigCidrs)} CIDRs`),
+    ...verifiedTarget('gh-users-big', 'users-big', `Gatehouse verified, ${f0(S.bigUsers)} users`),
+    ...verifiedTarget('gh-cluster', 'cluster', 'Gatehouse cluster (workers)', 'gatehouse (all workers)'),
+  ].filter((t) => !S.only || S.only.includes(t.id) || t.id === 'bare');
+}
+
+/** Every target must answer what it claims before it is measured: a 302 to the challenge is not a verified request. */
+export async function preCheck(targets: readonly Target[]): Promise<void> {
+  for (const t of targets) {
+    await t.before?.();
+    const res = await fetch(t.url(), { headers: t.headers(), redirect: 'manual' });
+    const body = Buffer.from(await res.arrayBuffer());
+    if (res.status !== 200 || (t.expectLength !== null && body.length !== t.expectLength)) {
+      throw new Error(`pre-check of '${t.id}': status ${res.status}, ${body.length} bytes (${body.subarray(0, 200).toString()})`);
+    }
+  }
+}
+
+export async function measureRounds(
+  targets: readonly Target[],
+  S: BenchSettings,
+  loader: Loader,
+  lookupsSoFar: () => Promise<number>,
+  log: (msg: string) => void,
+): Promise<Map<string, RunSample[]>> {
+  const load = (t: Target, seconds: number) => loader.run({ url: t.url(), headers: t.headers(), connections: S.connections, threads: S.threads, seconds });
+  if (S.warmup > 0) for (const t of targets) await load(t, S.warmup);
+
+  const samples = new Map<string, RunSample[]>(targets.map((t) => [t.id, []]));
+  for (let round = 1; round <= S.rounds; round++) {
+    // Each round starts one target further on (A B C, B C A, C A B …): no target always runs
+    // first or last, where a machine that speeds up or slows down within a round would favour it.
+    const shift = (round - 1) % targets.length;
+    for (const t of [...targets.slice(shift), ...targets.slice(0, shift)]) {
+      await t.before?.();
+      await sleep(200);
+      const pids = t.pids();
+      const me0 = t.countLookups ? await lookupsSoFar() : 0;
+      const rss = sampleRss(t.pids, 250);
+      const busy0 = machineBusyMicros();
+      const mine0 = benchCpuMicros();
+      const wall0 = performance.now();
+      const cpu0 = cpuMicros(pids);
+      const r = await load(t, S.duration);
+      const cpu1 = cpuMicros(pids);
+      const wallUs = (performance.now() - wall0) * 1000;
+      const other = machineBusyMicros() - busy0 - (benchCpuMicros() - mine0);
+      const rssMb = rss.stop();
+      const me1 = t.countLookups ? await lookupsSoFar() : 0;
+      const sample: RunSample = {
+        round,
+        rps: r.rps,
+        p50Ms: r.p50Ms,
+        p99Ms: r.p99Ms,
+        cpuUsPerReq: (cpu1 - cpu0) / Math.max(1, r.requests),
+        requests: r.requests,
+        errors: r.errors,
+        lookups: t.countLookups ? me1 - me0 : null,
+        rssMb,
+        otherCpuPct: Math.max(0, (other / wallUs) * 100),
+      };
+      samples.get(t.id)!.push(sample);
+      log(
+        `round ${round}/${S.rounds} ${t.id.padEnd(13)} ${f0(r.rps).padStart(7)} req/s  p99 ${f2(r.p99Ms)} ms  ${f1(sample.cpuUsPerReq)} µs/req  other ${f0(sample.otherCpuPct)}%` +
+          (r.errors ? `  ${r.errors} errors` : ''),
+      );
+    }
+  }
+  return samples;
+}
