@@ -16,7 +16,7 @@ import { createStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
 import { enrol, verify } from '../helpers/flows.js';
 import { baseConfig, configFrom, deepMerge, startStack, type Stack } from '../helpers/stack.js';
-import { csrfOf, enrolledUser, expectClearError, expectNotForwarded, expectSentTo, forwarded, loggedIn, postCode, PREFIX, raw, SECRET, setCookieValue, startStackWith, switchableStore, totp } from './support.js';
+import { csrfOf, enrolledUser, expectClearError, expectNotForwarded, expectSentTo, forwarded, loggedIn, postCode, PREFIX, raw, SECRET, setCookieValue, switchableStore, totp } from './support.js';
 
 let stack: Stack | undefined;
 let extra: (() => Promise<void>)[] = [];
@@ -170,7 +170,7 @@ describe('identity look-up failing', () => {
   async function withQuirky(): Promise<{ s: Stack; q: Quirky }> {
     const q = await quirkyIntranet();
     extra.push(() => q.close());
-    stack = await startStackWith({ upstreamUrl: q.url, config: { identity: { lookup: { timeout: '300ms' } } } });
+    stack = await startStack({ upstreamUrl: q.url, config: { identity: { lookup: { timeout: '300ms' } } } });
     return { s: stack, q };
   }
 

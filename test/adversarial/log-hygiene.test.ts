@@ -10,8 +10,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/ops/index.js';
 import { Browser, inputValue } from '../helpers/client.js';
-import type { Stack } from '../helpers/stack.js';
-import { csrfOf, loggedIn, PREFIX, raw, rawSend, startStackWith, totp } from './support.js';
+import { startStack, type Stack } from '../helpers/stack.js';
+import { csrfOf, loggedIn, PREFIX, raw, rawSend, totp } from './support.js';
 
 const API_TOKEN = 'ci-token-0123456789abcdef0123456789abcdef';
 const WRONG_API_TOKEN = 'not-the-token-9876543210fedcba9876543210';
@@ -91,7 +91,7 @@ function leaks(found: (text: string) => string[]): string[] {
 }
 
 beforeAll(async () => {
-  stack = await startStackWith({
+  stack = await startStack({
     logger: createLogger('trace', { write: (s: string) => void lines.push(s) }),
     config: {
       log: { level: 'trace', access: true },

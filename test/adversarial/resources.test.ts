@@ -11,7 +11,7 @@ import { setFlagsFromString } from 'node:v8';
 import { Pool } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../helpers/stack.js';
-import { enrolledUser, expectNotForwarded, forwarded, loggedIn, PREFIX, raw, rawSend, SECRET, startStackWith } from './support.js';
+import { enrolledUser, expectNotForwarded, forwarded, loggedIn, PREFIX, raw, rawSend, SECRET } from './support.js';
 
 let stack: Stack;
 afterEach(async () => stack?.close());
@@ -100,7 +100,7 @@ describe('slow clients', () => {
   });
 
   it('should cut a client that sends its headers byte by byte once the header timeout passes', async () => {
-    stack = await startStackWith({
+    stack = await startStack({
       beforeListen: (gh) => {
         // The product's value: a header timeout is set (30 s), request timeouts are not (long uploads).
         expect(gh.app.server.headersTimeout).toBe(30_000);

@@ -7,21 +7,15 @@
  * means is measured at the intranet: its request counter minus its identity
  * look-ups is the number of requests Gatehouse forwarded.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { FastifyBaseLogger } from 'fastify';
 import { expect } from 'vitest';
-import { startIntranet } from '../../demo/intranet.js';
-import { buildApp, type GatehouseApp } from '../../src/app.js';
+import type { GatehouseApp } from '../../src/app.js';
 import type { GatehouseConfig } from '../../src/config/types.js';
 import { credentialOf } from '../../src/identity/index.js';
-import { createStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
 import { Browser, inputValue } from '../helpers/client.js';
 import { enrol, totp } from '../helpers/flows.js';
-import { configFrom, makeClock, type Clock, type Stack, type StackOptions } from '../helpers/stack.js';
+import type { Stack } from '../helpers/stack.js';
 
 /** Text only the demo intranet's /secret page contains. */
 export const SECRET = 'S3CR3T-LASAGNE-42';
@@ -241,37 +235,6 @@ export function setCookieValue(setCookies: string[], name: string): string | und
   return undefined;
 }
 
-/**
- * startStack with the extra knobs these tests need: a logger, or changes to
- * the Node server before it listens. Same layout as test/helpers/stack.ts.
- */
-export async function startStackWith(
-  opts: StackOptions & { logger?: FastifyBaseLogger; beforeListen?: (gh: GatehouseApp) => void; upstreamUrl?: string } = {},
-): Promise<Stack> {
-  const intranet = await startIntranet({ port: 0, quiet: true, ...opts.intranet });
-  const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-adv-'));
-  const config = configFrom(opts.upstreamUrl ?? intranet.url, dataDir, opts.config);
-  const clock: Clock = opts.clock ?? makeClock();
-  const store = opts.store ?? (await createStore(config));
-  const gh = await buildApp({ config, store, now: clock.now, logger: opts.logger ?? false });
-  opts.beforeListen?.(gh);
-  const url = await gh.app.listen({ host: '127.0.0.1', port: 0 });
-  return {
-    gh,
-    url,
-    intranet,
-    config,
-    store,
-    clock,
-    dataDir,
-    async close() {
-      await gh.close();
-      if (!opts.store) await store.close();
-      await intranet.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
 
 /**
  * A store that works until `down` is set, then rejects every call (close

@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { FastifyBaseLogger } from 'fastify';
 import YAML from 'yaml';
 import { startIntranet } from '../../demo/intranet.js';
 import { buildApp, type GatehouseApp } from '../../src/app.js';
@@ -80,6 +81,12 @@ export interface StackOptions {
   intranet?: Parameters<typeof startIntranet>[0];
   /** Use this store instead of a fresh SQLite one. */
   store?: Store;
+  /** A logger to capture what Gatehouse logs (default: silent). */
+  logger?: FastifyBaseLogger;
+  /** Changes to the app (its Node server) before it listens. */
+  beforeListen?: (gh: GatehouseApp) => void;
+  /** Point Gatehouse somewhere other than the demo intranet it starts. */
+  upstreamUrl?: string;
 }
 
 export function configFrom(upstreamUrl: string, dataDir: string, over: Obj = {}): GatehouseConfig {
@@ -90,10 +97,11 @@ export function configFrom(upstreamUrl: string, dataDir: string, over: Obj = {})
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const intranet = await startIntranet({ port: 0, quiet: true, ...opts.intranet });
   const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-test-'));
-  const config = configFrom(intranet.url, dataDir, opts.config);
+  const config = configFrom(opts.upstreamUrl ?? intranet.url, dataDir, opts.config);
   const clock = opts.clock ?? makeClock();
   const store = opts.store ?? (await createStore(config));
-  const gh = await buildApp({ config, store, now: clock.now, logger: false });
+  const gh = await buildApp({ config, store, now: clock.now, logger: opts.logger ?? false });
+  opts.beforeListen?.(gh);
   const url = await gh.app.listen({ host: '127.0.0.1', port: 0 });
   return {
     gh,
