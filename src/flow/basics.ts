@@ -1,6 +1,6 @@
 /** Gatehouse's small routes: health, readiness, whoami (for admins debugging a set-up) and the static assets pages use. */
 import type { FastifyInstance } from 'fastify';
-import { contextOf } from '../gate/evaluate.js';
+import { contextOf, identify } from '../gate/evaluate.js';
 import { sendError } from '../gate/respond.js';
 import type { Services } from '../gate/services.js';
 import { IdentityUnavailableError } from '../identity/index.js';
@@ -24,7 +24,7 @@ export function registerBasics(app: FastifyInstance, s: Services): void {
     if ('bad' in c) return sendError(s, req, reply, 'GH_ERR_BAD_PATH');
     let identity = null;
     try {
-      identity = await s.identity.resolve({ headers: req.headers, fromTrustedProxy: c.fromTrustedProxy, clientIp: c.clientIp, proto: c.proto, host: c.host }, c.cred);
+      identity = await identify(s, req.headers, c);
     } catch (err) {
       if (err instanceof IdentityUnavailableError) return sendError(s, req, reply, 'GH_ERR_IDENTITY_UNAVAILABLE');
       throw err;

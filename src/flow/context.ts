@@ -4,7 +4,7 @@
  * state, the page branding and the CSRF token bound to this login.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { contextOf, type RequestContext } from '../gate/evaluate.js';
+import { contextOf, identify, type RequestContext } from '../gate/evaluate.js';
 import { sendError } from '../gate/respond.js';
 import type { Services } from '../gate/services.js';
 import { IdentityUnavailableError } from '../identity/index.js';
@@ -35,10 +35,7 @@ export async function pageContext(s: Services, req: FastifyRequest, reply: Fasti
   const rd = safeReturnPath(typeof rdInput === 'string' ? rdInput : undefined, config.server.prefix);
   let identity: Identity | null;
   try {
-    identity = await s.identity.resolve(
-      { headers: req.headers, fromTrustedProxy: c.fromTrustedProxy, clientIp: c.clientIp, proto: c.proto, host: c.host },
-      c.cred,
-    );
+    identity = await identify(s, req.headers, c);
   } catch (err) {
     if (err instanceof IdentityUnavailableError) {
       sendError(s, req, reply, 'GH_ERR_IDENTITY_UNAVAILABLE');
@@ -56,7 +53,6 @@ export async function pageContext(s: Services, req: FastifyRequest, reply: Fasti
     }
     return null;
   }
-  c.identity = identity;
   let state: UserState | null;
   try {
     state = await s.store.getUser(identity.user);

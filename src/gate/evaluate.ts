@@ -105,10 +105,7 @@ async function decideFor(
     return { kind: 'decided', decision: decide(policy, { identity: null, clientIp: c.clientIp, method: req.method, path: c.path, claims: c.claims, state: null, now: c.now }), ctx: c };
   }
   try {
-    c.identity = await s.identity.resolve(
-      { headers: req.headers, fromTrustedProxy: c.fromTrustedProxy, clientIp: c.clientIp, proto: c.proto, host: c.host },
-      c.cred,
-    );
+    await identify(s, req.headers, c);
   } catch (err) {
     if (err instanceof IdentityUnavailableError) return { kind: 'unavailable', what: 'identity', error: err, ctx: c };
     throw err;
@@ -127,11 +124,8 @@ async function decideFor(
   return { kind: 'decided', decision: decide(policy, input), ctx: c };
 }
 
-/** For our own pages: the identity behind a request under the prefix. */
-export async function identify(s: Services, req: RawRequest, c: RequestContext): Promise<Identity | null> {
-  c.identity = await s.identity.resolve(
-    { headers: req.headers, fromTrustedProxy: c.fromTrustedProxy, clientIp: c.clientIp, proto: c.proto, host: c.host },
-    c.cred,
-  );
+/** The identity behind a request whose context is built (gate, pages, whoami); stored on the context too. */
+export async function identify(s: Services, headers: IncomingHttpHeaders, c: RequestContext): Promise<Identity | null> {
+  c.identity = await s.identity.resolve({ headers, fromTrustedProxy: c.fromTrustedProxy, clientIp: c.clientIp, proto: c.proto, host: c.host }, c.cred);
   return c.identity;
 }
