@@ -113,22 +113,43 @@ export class SqliteStore implements Store {
    * the cache is exact, not timed: our own writes clear it (write() above),
    * and PRAGMA data_version changes exactly when another connection — a
    * cluster worker, the CLI resetting a user — commits, which clears it too.
-   * A reset from anywhere is therefore seen by the very next request.
+   *
+   * The pragma is a statement execution (≈ 3 µs, the largest cost of a
+   * verified request when it ran per call; docs/performance.md), so it runs
+   * once per event-loop turn: the first getUser of a turn asks, the rest of
+   * the turn trusts the answer, and setImmediate (the check phase, after the
+   * poll phase that read this turn's requests) re-arms it. Every request of a
+   * turn had arrived before the turn's first getUser ran, so a reset
+   * committed before a request arrived is still seen by that request: the
+   * guarantee stays "the very next request", with no clock involved.
    */
   private readonly states = new Map<string, UserState | null>();
   private seenDataVersion = -1;
   private dataVersionStmt: Database.Statement | undefined;
+  private checkedThisTurn = false;
+  private readonly endTurn = (): void => {
+    this.checkedThisTurn = false;
+  };
+
   private dataVersion(): number {
     this.dataVersionStmt ??= this.db.prepare('PRAGMA data_version').pluck();
     return this.dataVersionStmt.get() as number;
   }
 
-  private cachedState(user: string): UserState | null {
+  /** Clears the cache when another connection committed since we last asked (at most once per turn). */
+  private followOtherWriters(): void {
+    if (this.checkedThisTurn) return;
+    this.checkedThisTurn = true;
+    setImmediate(this.endTurn);
     const version = this.dataVersion();
     if (version !== this.seenDataVersion) {
       this.states.clear();
       this.seenDataVersion = version;
     }
+  }
+
+  private cachedState(user: string): UserState | null {
+    this.followOtherWriters();
     const hit = this.states.get(user);
     if (hit !== undefined) return hit;
     const state = this.state(user);
