@@ -31,6 +31,11 @@ export interface IdentityResolver {
   credential(headers: IncomingHttpHeaders): Credential | null;
   /** null = anonymous. Throws IdentityUnavailableError when the intranet cannot say. */
   resolve(req: IdentityRequest, cred: Credential | null): Promise<Identity | null>;
+  /**
+   * The same answer when it needs no I/O (headers, a cached look-up), so the
+   * hot path of a known user never waits on a promise; undefined = call resolve.
+   */
+  resolveNow(req: IdentityRequest, cred: Credential | null): Identity | null | undefined;
   forget(credentialHash: string): void;
   readonly stats: LookupStats;
   close(): Promise<void>;
@@ -66,20 +71,28 @@ export function createIdentityResolver(config: GatehouseConfig, now: () => numbe
         if (!cred) return null;
         return lookup.resolve(cred, { ip: req.clientIp, proto: req.proto, host: req.host });
       }
-      if (!req.fromTrustedProxy || !userH) return null;
-      const user = singleValue(req.headers[userH]);
-      if (!user) return null;
-      return {
-        user,
-        groups: groupsH ? listValue(req.headers[groupsH]) : [],
-        roles: rolesH ? listValue(req.headers[rolesH]) : [],
-        source: 'header',
-        // With no intranet credential the 2FA session is bound to the user
-        // and ends by twoFactor.session limits (DESIGN section 8).
-        credential: cred ? cred.hash : 'hdr:' + user,
-      };
+      return fromHeaders(req, cred);
+    },
+    resolveNow(req, cred) {
+      if (lookup) return cred ? lookup.peek(cred) : null;
+      return fromHeaders(req, cred);
     },
     forget: (hash) => lookup?.forget(hash),
     close: async () => { await lookup?.close(); },
   };
+
+  function fromHeaders(req: IdentityRequest, cred: Credential | null): Identity | null {
+    if (!req.fromTrustedProxy || !userH) return null;
+    const user = singleValue(req.headers[userH]);
+    if (!user) return null;
+    return {
+      user,
+      groups: groupsH ? listValue(req.headers[groupsH]) : [],
+      roles: rolesH ? listValue(req.headers[rolesH]) : [],
+      source: 'header',
+      // With no intranet credential the 2FA session is bound to the user
+      // and ends by twoFactor.session limits (DESIGN section 8).
+      credential: cred ? cred.hash : 'hdr:' + user,
+    };
+  }
 }

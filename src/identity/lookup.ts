@@ -27,6 +27,8 @@ export interface LookupStats {
 
 export interface LookupResolver {
   resolve(cred: Credential, forwarded: { ip: string; proto: string; host: string }): Promise<Identity | null>;
+  /** The cached answer for a credential without asking (undefined: not cached, call resolve). */
+  peek(cred: Credential): Identity | null | undefined;
   /** Forget what was cached for a credential (the intranet just set or cleared its session cookie). */
   forget(credentialHash: string): void;
   readonly stats: LookupStats;
@@ -130,12 +132,15 @@ export function createLookupResolver(config: GatehouseConfig, now: () => number 
 
   return {
     stats,
-    async resolve(cred, fwd) {
+    peek(cred) {
       const hit = cache.peek(cred.hash, now());
-      if (hit !== undefined) {
-        stats.cacheHits++;
-        return hit.identity;
-      }
+      if (hit === undefined) return undefined;
+      stats.cacheHits++;
+      return hit.identity;
+    },
+    async resolve(cred, fwd) {
+      const hit = this.peek(cred);
+      if (hit !== undefined) return hit;
       const r = await cache.get(cred.hash, now, () => ask(cred, fwd), (v) => (v.identity ? lk.cacheTtlMs : 0));
       return r.identity;
     },

@@ -171,6 +171,10 @@ export class SqliteStore implements Store {
     return this.cachedState(user);
   }
 
+  getUserNow(user: string): UserState | null {
+    return this.cachedState(user);
+  }
+
   async touchUser(user: string, seen: { at: number; ip: string; groups: readonly string[]; prompted?: boolean }): Promise<UserState> {
     return this.write(() => {
       this.s.touch.run({

@@ -125,6 +125,12 @@ export interface Store {
   close(): Promise<void>;
 
   getUser(user: string): Promise<UserState | null>;
+  /**
+   * getUser for a store that answers without waiting (SQLite is synchronous
+   * and caches states in memory): the gate's hot path then never waits on a
+   * promise. Throws where getUser would reject. Absent on stores that need I/O.
+   */
+  getUserNow?(user: string): UserState | null;
   /** Records a sighting (creates the user on first sight); sets firstPromptedAt only if unset and given. */
   touchUser(user: string, seen: { at: number; ip: string; groups: readonly string[]; prompted?: boolean }): Promise<UserState>;
 

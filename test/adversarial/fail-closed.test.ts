@@ -98,7 +98,12 @@ describe('store unavailable', () => {
 
   it('should refuse to forward when every store call rejects from the start', async () => {
     const failing = new Proxy({ kind: 'sqlite' } as unknown as Store, {
-      get: (t, prop) => (prop === 'kind' ? 'sqlite' : prop === 'close' ? async () => undefined : prop === 'then' ? undefined : () => Promise.reject(new Error('store unavailable (test)'))),
+      get: (t, prop) =>
+        prop === 'kind' ? 'sqlite'
+        : prop === 'close' ? async () => undefined
+        : prop === 'then' ? undefined
+        : prop === 'getUserNow' ? () => { throw new Error('store unavailable (test)'); }
+        : () => Promise.reject(new Error('store unavailable (test)')),
     });
     stack = await startStack({ store: failing });
     const b = await loggedIn(stack, 'alice');

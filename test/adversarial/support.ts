@@ -248,6 +248,8 @@ export function switchableStore(inner: Store): Store & { down: boolean } {
       const v = Reflect.get(target, prop, receiver) as unknown;
       if (typeof v !== 'function') return v;
       if (prop === 'close') return (v as () => unknown).bind(target);
+      // The synchronous read fails the way SQLite does: it throws.
+      if (prop === 'getUserNow') return (...args: unknown[]) => { if (state.down) throw new Error('store unavailable (test)'); return (v as (...a: unknown[]) => unknown).apply(target, args); };
       return (...args: unknown[]) => (state.down ? Promise.reject(new Error('store unavailable (test)')) : (v as (...a: unknown[]) => unknown).apply(target, args));
     },
     set(target, prop, value) {

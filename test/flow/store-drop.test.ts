@@ -22,7 +22,9 @@ function switchable(inner: Store): { store: Store; down: { value: boolean; all: 
       const v = Reflect.get(target, prop, receiver) as unknown;
       // getUser keeps answering: the page's first read succeeds, the writes after it fail.
       if (typeof v !== 'function') return v;
-      if (prop === 'close' || (prop === 'getUser' && !down.all)) return (v as (...a: unknown[]) => unknown).bind(target);
+      if (prop === 'close' || ((prop === 'getUser' || prop === 'getUserNow') && !down.all)) return (v as (...a: unknown[]) => unknown).bind(target);
+      // The synchronous read fails the way SQLite does: it throws.
+      if (prop === 'getUserNow') return (...args: unknown[]) => { if (down.value) throw new Error('connection lost'); return (v as (...a: unknown[]) => unknown).apply(target, args); };
       return (...args: unknown[]) => (down.value ? Promise.reject(new Error('connection lost')) : (v as (...a: unknown[]) => unknown).apply(target, args));
     },
   });

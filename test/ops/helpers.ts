@@ -41,6 +41,14 @@ export function failingStore(inner: Store, fail: FailSwitch): Store {
     get(target, prop) {
       const v: unknown = Reflect.get(target, prop, target);
       if (typeof v !== 'function' || typeof prop !== 'string') return v;
+      if (prop === 'getUserNow') {
+        // The synchronous read cannot hang: while getUser hangs, hide it so the gate waits on getUser.
+        if (fail.hang.has('*') || fail.hang.has('getUser')) return undefined;
+        return (...args: unknown[]) => {
+          if (fail.ops.has('*') || fail.ops.has('getUser') || fail.ops.has('getUserNow')) throw new Error('store down (test): getUser');
+          return (v as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      }
       return (...args: unknown[]) => {
         if (fail.ops.has('*') || fail.ops.has(prop)) return Promise.reject(new Error(`store down (test): ${prop}`));
         if (fail.hang.has('*') || fail.hang.has(prop)) return new Promise(() => {});
