@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { parseConfig } from '../src/config/index.js';
 import { SqliteStore } from '../src/store/sqlite.js';
+import { NODE_FLAGS } from '../src/server/node-flags.js';
 import { codeAt, createSealer, newSecret } from '../src/totp/index.js';
 import { freePort, startChild, waitForHttp, type Child } from './proc.js';
 
@@ -167,12 +168,22 @@ export async function startGatehouse(spec: InstanceSpec, upstreamUrl: string, ba
   writeFileSync(configFile, text);
   const seedMs = await seedStore(dataDir, spec.users, secrets);
   const spawnedAt = performance.now();
-  const child = startChild(`gatehouse:${spec.name}`, process.execPath, [...(spec.nodeArgs ?? []), spec.cli ?? CLI, 'serve', '--config', configFile], join(dir, 'gatehouse.log'), {
+  const child = startChild(`gatehouse:${spec.name}`, process.execPath, [...deployedNodeFlags(), ...(spec.nodeArgs ?? []), spec.cli ?? CLI, 'serve', '--config', configFile], join(dir, 'gatehouse.log'), {
     env: { ...process.env, NODE_ENV: 'production' },
   });
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/_gatehouse/healthz`, child, 30_000, 200);
   return { spec, url, port, dataDir, child, configFile, seedMs, spawnedAt, stop: () => child.stop() };
+}
+
+/**
+ * Gatehouse runs with the node flags it is deployed with (the `gatehouse`
+ * executable's first line, the systemd unit, the Dockerfile: src/server/node-flags.ts);
+ * BENCH_GATEHOUSE_NODE_FLAGS replaces them ('' = Node's defaults) to measure their effect.
+ */
+function deployedNodeFlags(): readonly string[] {
+  const env = process.env.BENCH_GATEHOUSE_NODE_FLAGS;
+  return env === undefined ? NODE_FLAGS : env.split(/\s+/).filter(Boolean);
 }
 
 function setCookieValue(res: Response, name: string): string | undefined {

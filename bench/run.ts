@@ -15,7 +15,7 @@
  * BENCH_LOADER=wrk|autocannon, BENCH_NGINX=0, BENCH_ONLY=id,… (table rows and
  * burst, streams, ws), BENCH_KEEP=1 (keep the temp dir with every config and
  * log), BENCH_NICE=-10 (priority over the rest of a shared machine),
- * BENCH_COMPARE_CLI=other/dist/src/cli.js (a second build measured in the
+ * BENCH_COMPARE_CLI=other/dist/src/cli.js (a second build, optionally preceded by node flags, measured in the
  * same rounds: A/B of a change), BENCH_GATEHOUSE_CLI (the build measured as
  * A; default this tree's).
  */
@@ -124,7 +124,10 @@ async function main(): Promise<void> {
   compareClis.forEach((cli, i) => {
     const name = `lookup-${String.fromCharCode(98 + i)}`;
     compareNames.push(name);
-    instances.push({ spec: { name, mode: 'lookup', ...small, cli }, serves: [`gh-${name}`] });
+    // An entry may start with node flags: "--max-semi-space-size=4 dist/src/cli.js".
+    const words = cli.split(/\s+/);
+    const nodeArgs = words.slice(0, -1);
+    instances.push({ spec: { name, mode: 'lookup', ...small, cli: words.at(-1)!, ...(nodeArgs.length ? { nodeArgs } : {}) }, serves: [`gh-${name}`] });
     log(`${String.fromCharCode(66 + i)} build: ${cli}`);
   });
   const gh = new Map<string, Instance>();

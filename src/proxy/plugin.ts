@@ -14,13 +14,13 @@ import { forwardHeaders, stripResponseHopByHop } from './headers.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    gate?: {
+    gate: {
       ctx: RequestContext;
       refreshSession: string | null;
       rule: string;
       /** A bypassed, unsafe request carrying a credential: a login or logout form post (see gate()). */
       firstFactorPost: boolean;
-    };
+    } | null;
   }
 }
 
@@ -58,6 +58,10 @@ export async function proxyPlugin(app: FastifyInstance, s: Services): Promise<vo
   // so 1 GB uploads pass with flat memory and no body limit of ours applies.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+
+  // Declared up front so every request object has the same shape from birth
+  // (Fastify's advice: adding a property per request changes its hidden class).
+  app.decorateRequest('gate', null);
 
   const upstreamBase = upstream.pathname.replace(/\/$/, '');
   const sessionCookie = config.identity.sessionCookie;

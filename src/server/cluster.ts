@@ -13,7 +13,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { GatehouseConfig } from '../config/types.js';
-import { startClusterMetricsServer } from '../ops/index.js';
+import { withNodeFlags } from './node-flags.js';
 import { PID_FILE, serve } from './serve.js';
 
 export function workerCount(config: GatehouseConfig): number {
@@ -32,11 +32,13 @@ export async function serveWithWorkers(configPath: string, config: GatehouseConf
   const pidFile = join(config.server.dataDir, PID_FILE);
   writeFileSync(pidFile, String(process.pid) + '\n');
   let stopping = false;
+  // Workers start with Gatehouse's V8 settings unless the operator chose their own.
+  cluster.setupPrimary({ execArgv: withNodeFlags(process.execArgv) });
   const fork = () => cluster.fork();
   for (let i = 0; i < count; i++) fork();
   // Only the primary serves metrics, adding up what the workers report:
   // otherwise each scrape would reach whichever worker the kernel picked.
-  if (config.metrics.listen) await startClusterMetricsServer(config.metrics.listen);
+  if (config.metrics.listen) await (await import('../ops/cluster-metrics.js')).startClusterMetricsServer(config.metrics.listen);
   const everListened = new Set<number>();
   cluster.on('listening', (w) => everListened.add(w.id));
   cluster.on('exit', (worker, code, signal) => {

@@ -12,7 +12,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { buildApp, type GatehouseApp } from '../app.js';
 import { loadConfigFile } from '../config/index.js';
 import type { GatehouseConfig } from '../config/types.js';
-import { createMetrics, gracefulStop, measureStore, parseListen, reloadTls, shareWithPrimary, startMetricsServer } from '../ops/index.js';
+import { gracefulStop, measureStore, parseListen, reloadTls, startMetricsServer } from '../ops/index.js';
 import { createStore } from '../store/index.js';
 import { startPolicySync } from './policy-sync.js';
 import { reloadFromFile } from './reload.js';
@@ -32,7 +32,8 @@ const STOP_WATCHDOG_GRACE_MS = 5000;
 
 export async function serve(configPath: string, opts: { installSignals?: boolean; config?: GatehouseConfig; pidFile?: boolean; now?: () => number; logger?: FastifyBaseLogger | false } = {}): Promise<Running> {
   const config = opts.config ?? loadConfigFile(configPath);
-  const metrics = config.metrics.listen ? createMetrics() : undefined;
+  // prom-client is loaded only when metrics are on (ops/index.ts).
+  const metrics = config.metrics.listen ? (await import('../ops/metrics.js')).createMetrics() : undefined;
   const opened = await createStore(config);
   const store = metrics ? measureStore(opened, metrics) : opened;
   let gh: GatehouseApp;
@@ -54,7 +55,7 @@ export async function serve(configPath: string, opts: { installSignals?: boolean
   const { host, port } = config.server.listen;
   const address = await gh.app.listen({ host, port });
   // A cluster worker hands its metrics to the primary, which alone listens on metrics.listen (ops/cluster-metrics.ts).
-  if (metrics && cluster.isWorker) shareWithPrimary(metrics);
+  if (metrics && cluster.isWorker) (await import('../ops/cluster-metrics.js')).shareWithPrimary(metrics);
   const metricsServer = metrics && !cluster.isWorker ? await startMetricsServer(metrics.registry, parseListen(config.metrics.listen)) : null;
   gh.app.log.info(
     { address, upstream: config.upstream.url, prefix: config.server.prefix, store: config.store.type, tls: config.server.tls !== null, metrics: metricsServer?.url ?? null },

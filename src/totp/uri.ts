@@ -2,7 +2,6 @@
  * Provisioning: the otpauth:// URI (Google's Key URI Format) and its QR code.
  */
 import { generateURI } from 'otplib';
-import QRCode from 'qrcode';
 import { totpParams, type TotpParams } from './params.js';
 
 export interface OtpauthInput extends Partial<TotpParams> {
@@ -54,6 +53,9 @@ export interface QrOptions {
  */
 export async function qrSvg(uri: string, opts: QrOptions = {}): Promise<string> {
   const size = opts.size ?? 240;
+  // Loaded on the first enrolment, not at start: a gateway that is only
+  // forwarding should not keep the QR encoder resident (docs/performance.md, RSS).
+  const { default: QRCode } = await import('qrcode');
   const svg = await QRCode.toString(uri, {
     type: 'svg',
     errorCorrectionLevel: 'M',
