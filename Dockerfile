@@ -78,6 +78,7 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
 # --stop-timeout 20 or compose's stop_grace_period: 20s.
 STOPSIGNAL SIGTERM
 # `gatehouse` is dist/src/cli.js, whose first line starts node with Gatehouse's
-# V8 setting (`env -S node --max-semi-space-size=4`, src/server/node-flags.ts).
+# V8 settings (`env -S node --max-semi-space-size=4 --no-memory-reducer`,
+# src/server/node-flags.ts).
 ENTRYPOINT ["gatehouse"]
 CMD ["serve", "--config", "/etc/gatehouse/gatehouse.yaml"]

@@ -2,7 +2,7 @@
  * The targets of issue 7, judged from one bench run: MET, NOT MET, or NOT
  * MEASURED with the reason (a target is never silently passed).
  */
-import { f0, f1, f2, pairedRatio, type TargetCheck, type TargetSummary } from './report.js';
+import { f0, f1, f2, pairedP99Added, pairedRatio, type TargetCheck, type TargetSummary } from './report.js';
 import type { BurstResult, StreamResult } from './scenarios.js';
 import type { BenchSettings } from './settings.js';
 
@@ -42,7 +42,7 @@ export function evaluateChecks({ S, summaries, burst, streams, rssLoad, rssThrou
   }
   const ghl = by('gh-lookup');
   if (ghl && bare) {
-    const added = ghl.median.p99Ms - bare.median.p99Ms;
+    const added = pairedP99Added(ghl);
     checks.push({
       name: `p99 added at ${S.connections} connections`,
       required: '≤ 1 ms',
@@ -108,12 +108,15 @@ export function evaluateChecks({ S, summaries, burst, streams, rssLoad, rssThrou
 
   const nginx = by('nginx');
   const cluster = by('gh-cluster');
+  const bareCluster = by('bare-cluster');
   checks.push(
     cluster && nginx
       ? {
           name: 'server.workers cluster vs nginx',
           required: 'req/s ≥ 0.45× nginx',
-          measured: `${f2(pairedRatio(cluster, nginx, 'rps'))}× (${f0(cluster.median.rps)} vs ${f0(nginx.median.rps)})`,
+          measured:
+            `${f2(pairedRatio(cluster, nginx, 'rps'))}× (${f0(cluster.median.rps)} vs ${f0(nginx.median.rps)})` +
+            (bareCluster ? `; bare proxy cluster ${f2(pairedRatio(bareCluster, nginx, 'rps'))}×` : ''),
           status: pairedRatio(cluster, nginx, 'rps') >= 0.45 ? 'MET' : 'NOT MET',
         }
       : { name: 'server.workers cluster vs nginx', required: 'req/s ≥ 0.45× nginx', measured: clusterWhyNot || 'not selected (BENCH_ONLY)', status: 'NOT MEASURED' },

@@ -13,6 +13,7 @@ import { parseConfig } from '../src/config/index.js';
 import { SqliteStore } from '../src/store/sqlite.js';
 import { NODE_FLAGS } from '../src/server/node-flags.js';
 import { codeAt, createSealer, newSecret } from '../src/totp/index.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, startChild, waitForHttp, type Child } from './proc.js';
 
 /** The Gatehouse to measure: this tree's build, or another build's cli.js (BENCH_GATEHOUSE_CLI) to try a change. */
@@ -236,13 +237,29 @@ export async function passChallenge(ghUrl: string, headers: Record<string, strin
  * session cookie to push the idle timeout forward, and a browser stores it;
  * a load generator does not, so the bench does it between runs.
  */
+/** How often Gatehouse renews an active session cookie with the bench's config (src/proxy/plugin.ts refreshEvery). */
+const RENEW_EVERY_MS = 60_000;
+
+/**
+ * alice's gh_s cookie, kept as a browser keeps it. Gatehouse renews an active
+ * session cookie every minute; a browser stores the new one at once, wrk
+ * cannot, and would send the old one for the rest of its run (every answer
+ * then carries a renewed cookie, which no browser causes). So before a run
+ * that would cross the renewal, wait for it and take the new cookie first.
+ */
 export class SessionCookie {
+  private renewedAt = Date.now();
   constructor(public value: string) {}
 
-  async refresh(url: string, headers: Record<string, string>): Promise<void> {
-    const res = await fetch(url, { headers, redirect: 'manual' });
+  async refresh(url: string, headers: () => Record<string, string>, runMs: number): Promise<void> {
+    const age = Date.now() - this.renewedAt;
+    if (age + runMs + 2_000 > RENEW_EVERY_MS && age <= RENEW_EVERY_MS) await sleep(RENEW_EVERY_MS - age + 500);
+    const res = await fetch(url, { headers: headers(), redirect: 'manual' });
     await res.arrayBuffer();
     const fresh = setCookieValue(res, 'gh_s');
-    if (fresh) this.value = fresh;
+    if (fresh) {
+      this.value = fresh;
+      this.renewedAt = Date.now();
+    }
   }
 }

@@ -22,6 +22,12 @@ export interface RunSample {
    * during the run, in % of one core: the noise this sample was taken in.
    */
   otherCpuPct: number;
+  /**
+   * The reference proxy's (bare) runs just before and just after this one,
+   * averaged: what the machine gave a proxy at this very moment. Absent on
+   * the reference's own runs.
+   */
+  ref?: { rps: number; cpuUsPerReq: number; p99Ms: number };
 }
 
 export interface TargetSummary {
@@ -57,17 +63,32 @@ export function median(xs: readonly number[]): number {
 }
 
 /**
- * Median over the rounds of a's value ÷ b's value in the same round: the
- * ratio a slow drift of the machine cancels out of (both ran minutes apart at
- * most), unlike the ratio of two medians.
+ * a's value ÷ b's value, drift cancelled. Every run of a target sits between
+ * two runs of the reference proxy (measureRounds), so each run is first
+ * divided by its own reference (the machine of that moment), then a ÷ b is
+ * the median over the rounds of those normalised values' ratio; against the
+ * reference itself, the median of each run ÷ its reference. Unlike the ratio
+ * of two medians, a machine that drifts between runs cancels out.
  */
 export function pairedRatio(a: TargetSummary, b: TargetSummary, field: 'rps' | 'cpuUsPerReq' | 'p99Ms'): number {
   const ratios: number[] = [];
+  const normalised = (r: RunSample): number => (r.ref ? r[field] / r.ref[field] : 1);
   for (const ra of a.runs) {
-    const rb = b.runs.find((x) => x.round === ra.round);
-    if (rb && rb[field] > 0) ratios.push(ra[field] / rb[field]);
+    if (!ra.ref) continue;
+    if (b.runs.every((x) => !x.ref)) {
+      // b is the reference: each run against the reference runs around it.
+      ratios.push(normalised(ra));
+      continue;
+    }
+    const rb = b.runs.find((x) => x.round === ra.round && x.ref);
+    if (rb && normalised(rb) > 0) ratios.push(normalised(ra) / normalised(rb));
   }
   return median(ratios);
+}
+
+/** Median over a's runs of (a's p99 − the reference runs' around it): the latency a adds, drift cancelled. */
+export function pairedP99Added(a: TargetSummary): number {
+  return median(a.runs.filter((r) => r.ref).map((r) => r.p99Ms - r.ref!.p99Ms));
 }
 
 export function summarise(id: string, label: string, process: string, runs: RunSample[], peakRssMb: number): TargetSummary {
@@ -192,7 +213,7 @@ export function renderReport(r: ReportInput): string {
       `(${s.threads} threads, ${s.connections} connections), ${s.rounds} rounds × ${s.duration} s, medians`,
   );
   out.push('GET /page2k (2 KB) unless noted (bypassed asset: /assets/app.js, 1.7 KB); CPU and RSS (highest sampled under load) are of the proxy process (tree);');
-  out.push('spread = ±half the req/s range over the rounds; ratios = median over the rounds of the same-round ratio;');
+  out.push('spread = ±half the req/s range over the rounds; ratios = median over the rounds, each run divided by the bare-proxy runs just before and after it;');
   out.push('other CPU % = CPU used by processes the bench did not start, in % of one core (noise).');
   out.push(`Machine load average before the run: ${f2(r.machine.loadAverageAtStart)}; median other CPU during runs: ${f0(median(r.summaries.map((t) => t.otherCpuPct)))}% of one core.`);
   out.push('');

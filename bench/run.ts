@@ -139,6 +139,8 @@ async function main(): Promise<void> {
 
   // server.workers: measured only when `serve` really starts a cluster.
   let clusterWhyNot = '';
+  let bareCluster: Child | null = null;
+  let bareClusterUrl = '';
   if (!nginxBin) {
     clusterWhyNot = S.nginx ? 'nginx is not installed (apt-get install nginx): nothing to compare with' : 'nginx disabled (BENCH_NGINX=0): nothing to compare with';
   } else if (!want('gh-cluster')) {
@@ -149,6 +151,13 @@ async function main(): Promise<void> {
     const workers = inst.child.tree().length - 1;
     if (workers >= 1) {
       gh.set('cluster', inst);
+      // The same cluster of the bare proxy: what any Fastify + reply-from proxy reaches here.
+      const port = await freePort();
+      bareCluster = startChild('bare proxy cluster', node, [join(HERE, 'bare-proxy.js')], join(tmp, 'bare-cluster.log'), {
+        ipc: true,
+        env: { ...process.env, BENCH_PORT: String(port), BENCH_UPSTREAM: upUrl, BENCH_WORKERS: String(workers), NODE_ENV: 'production' },
+      });
+      bareClusterUrl = (await firstMessage<{ url: string }>(bareCluster)).url;
       log(`gatehouse 'cluster' (server.workers: 0 = one per core) at ${inst.url}: ${workers} worker process(es)`);
     } else {
       clusterWhyNot = '`gatehouse serve` with server.workers: 0 started no worker processes: the cluster is not implemented yet';
@@ -173,6 +182,7 @@ async function main(): Promise<void> {
     S,
     upstream: { url: upUrl, pid: upstream.pid },
     bare: { url: bareUrl, tree: () => bare.tree() },
+    bareCluster: bareCluster ? { url: bareClusterUrl, tree: () => bareCluster!.tree() } : null,
     nginx: nginx ? { url: nginxUrl, tree: () => nginx!.tree() } : null,
     gh,
     cookies,
@@ -191,8 +201,8 @@ async function main(): Promise<void> {
   const lookup = gh.get('lookup');
   const fresh = async (name: string): Promise<Record<string, string>> => {
     const c = cookies.get(name)!;
-    const h = { cookie: `sid=${sidAlice}; gh_s=${c.value}` };
-    await c.refresh(`${gh.get(name)!.url}/page2k`, h);
+    // Take a renewed cookie first if one is due, as a browser would have.
+    await c.refresh(`${gh.get(name)!.url}/page2k`, () => ({ cookie: `sid=${sidAlice}; gh_s=${c.value}` }), 0);
     return { cookie: `sid=${sidAlice}; gh_s=${c.value}` };
   };
   let burst: BurstResult | null = null;
@@ -266,6 +276,7 @@ async function main(): Promise<void> {
 
   for (const inst of gh.values()) await inst.stop();
   await bare.stop();
+  await bareCluster?.stop();
   if (nginx) await nginx.stop('SIGQUIT');
   await upstream.stop();
   if (process.env.BENCH_KEEP !== '1') rmSync(tmp, { recursive: true, force: true });

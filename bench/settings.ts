@@ -55,7 +55,7 @@ export function settingsFromEnv(): BenchSettings {
   const quick = process.env.BENCH_QUICK === '1' || process.env.BENCH_QUICK === 'true';
   return {
     quick,
-    duration: num('BENCH_DURATION', quick ? 2 : 4),
+    duration: num('BENCH_DURATION', quick ? 2 : 3),
     // Gatehouse needs a few seconds of load before its CPU per request settles (JIT, heap growth).
     warmup: num('BENCH_WARMUP', quick ? 1 : 4),
     rounds: num('BENCH_ROUNDS', quick ? 2 : 5),

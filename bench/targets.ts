@@ -10,6 +10,9 @@ import { benchCpuMicros, cpuMicros, machineBusyMicros, sampleRss } from './proc.
 import { f0, f1, f2, type RunSample } from './report.js';
 import type { BenchSettings } from './settings.js';
 
+/** The target every other one is measured against, run between them (measureRounds). */
+export const REFERENCE_ID = 'bare';
+
 export interface Target {
   id: string;
   label: string;
@@ -30,6 +33,8 @@ export interface TargetWorld {
   S: BenchSettings;
   upstream: { url: string; pid: number };
   bare: { url: string; tree: () => number[] };
+  /** The bare proxy as a cluster of as many workers as Gatehouse's (only when the cluster is measured). */
+  bareCluster: { url: string; tree: () => number[] } | null;
   nginx: { url: string; tree: () => number[] } | null;
   gh: Map<string, Instance>;
   cookies: Map<string, SessionCookie>;
@@ -50,7 +55,7 @@ export function buildTargets(w: TargetWorld): Target[] {
       ? { cookie: `sid=${sidAlice}; gh_s=${cookies.get(name)!.value}` }
       : { ...aliceHeaders, cookie: `gh_s=${cookies.get(name)!.value}` };
   const refresh = (name: string) => async (): Promise<void> => {
-    await cookies.get(name)!.refresh(inst(name).url + '/page2k', verified(name)());
+    await cookies.get(name)!.refresh(inst(name).url + '/page2k', verified(name), S.duration * 1000);
   };
   const pids = (name: string) => (): number[] => inst(name).child.tree();
   const url = (name: string, path = '/page2k') => (): string => inst(name).url + path;
@@ -91,7 +96,10 @@ export function buildTargets(w: TargetWorld): Target[] {
     ...verifiedTarget('gh-cidrs-big', 'cidrs-big', `Gatehouse verified, ${f0(S.bigCidrs)} CIDRs`),
     ...verifiedTarget('gh-users-big', 'users-big', `Gatehouse verified, ${f0(S.bigUsers)} users`),
     ...verifiedTarget('gh-cluster', 'cluster', 'Gatehouse cluster (workers)', 'gatehouse (all workers)'),
-  ].filter((t) => !S.only || S.only.includes(t.id) || t.id === 'bare');
+    ...(w.bareCluster && has('cluster')
+      ? [{ id: 'bare-cluster', label: 'bare proxy cluster (same workers)', process: 'bare proxy (all workers)', url: () => `${w.bareCluster!.url}/page2k`, headers: sameCookie, pids: w.bareCluster.tree, countLookups: false, expectLength: 2048 }]
+      : []),
+  ].filter((t) => !S.only || S.only.includes(t.id) || t.id === 'bare' || (t.id === 'bare-cluster' && S.only.includes('gh-cluster')));
 }
 
 /** Every target must answer what it claims before it is measured: a 302 to the challenge is not a verified request. */
@@ -117,43 +125,64 @@ export async function measureRounds(
   if (S.warmup > 0) for (const t of targets) await load(t, S.warmup);
 
   const samples = new Map<string, RunSample[]>(targets.map((t) => [t.id, []]));
+  const measure = async (t: Target, round: number): Promise<RunSample> => {
+    await t.before?.();
+    await sleep(200);
+    const pids = t.pids();
+    const me0 = t.countLookups ? await lookupsSoFar() : 0;
+    const rss = sampleRss(t.pids, 250);
+    const busy0 = machineBusyMicros();
+    const mine0 = benchCpuMicros();
+    const wall0 = performance.now();
+    const cpu0 = cpuMicros(pids);
+    const r = await load(t, S.duration);
+    const cpu1 = cpuMicros(pids);
+    const wallUs = (performance.now() - wall0) * 1000;
+    const other = machineBusyMicros() - busy0 - (benchCpuMicros() - mine0);
+    const rssMb = rss.stop();
+    const me1 = t.countLookups ? await lookupsSoFar() : 0;
+    const sample: RunSample = {
+      round,
+      rps: r.rps,
+      p50Ms: r.p50Ms,
+      p99Ms: r.p99Ms,
+      cpuUsPerReq: (cpu1 - cpu0) / Math.max(1, r.requests),
+      requests: r.requests,
+      errors: r.errors,
+      lookups: t.countLookups ? me1 - me0 : null,
+      rssMb,
+      otherCpuPct: Math.max(0, (other / wallUs) * 100),
+    };
+    samples.get(t.id)!.push(sample);
+    log(
+      `round ${round}/${S.rounds} ${t.id.padEnd(13)} ${f0(r.rps).padStart(7)} req/s  p99 ${f2(r.p99Ms)} ms  ${f1(sample.cpuUsPerReq)} µs/req  other ${f0(sample.otherCpuPct)}%` +
+        (r.errors ? `  ${r.errors} errors` : ''),
+    );
+    return sample;
+  };
+
+  // The reference (the bare proxy) runs before the first target of a round
+  // and after every target: each run is then judged against what the machine
+  // gave a proxy seconds before and after it, not minutes away. On a shared
+  // 2-core VM the speed drifts by 10-30 % within a minute; this cancels it.
+  const reference = targets.find((t) => t.id === REFERENCE_ID);
+  const others = targets.filter((t) => t !== reference);
   for (let round = 1; round <= S.rounds; round++) {
     // Each round starts one target further on (A B C, B C A, C A B …): no target always runs
     // first or last, where a machine that speeds up or slows down within a round would favour it.
-    const shift = (round - 1) % targets.length;
-    for (const t of [...targets.slice(shift), ...targets.slice(0, shift)]) {
-      await t.before?.();
-      await sleep(200);
-      const pids = t.pids();
-      const me0 = t.countLookups ? await lookupsSoFar() : 0;
-      const rss = sampleRss(t.pids, 250);
-      const busy0 = machineBusyMicros();
-      const mine0 = benchCpuMicros();
-      const wall0 = performance.now();
-      const cpu0 = cpuMicros(pids);
-      const r = await load(t, S.duration);
-      const cpu1 = cpuMicros(pids);
-      const wallUs = (performance.now() - wall0) * 1000;
-      const other = machineBusyMicros() - busy0 - (benchCpuMicros() - mine0);
-      const rssMb = rss.stop();
-      const me1 = t.countLookups ? await lookupsSoFar() : 0;
-      const sample: RunSample = {
-        round,
-        rps: r.rps,
-        p50Ms: r.p50Ms,
-        p99Ms: r.p99Ms,
-        cpuUsPerReq: (cpu1 - cpu0) / Math.max(1, r.requests),
-        requests: r.requests,
-        errors: r.errors,
-        lookups: t.countLookups ? me1 - me0 : null,
-        rssMb,
-        otherCpuPct: Math.max(0, (other / wallUs) * 100),
-      };
-      samples.get(t.id)!.push(sample);
-      log(
-        `round ${round}/${S.rounds} ${t.id.padEnd(13)} ${f0(r.rps).padStart(7)} req/s  p99 ${f2(r.p99Ms)} ms  ${f1(sample.cpuUsPerReq)} µs/req  other ${f0(sample.otherCpuPct)}%` +
-          (r.errors ? `  ${r.errors} errors` : ''),
-      );
+    const shift = (round - 1) % Math.max(1, others.length);
+    let before = reference ? await measure(reference, round) : undefined;
+    for (const t of [...others.slice(shift), ...others.slice(0, shift)]) {
+      const sample = await measure(t, round);
+      const after = reference ? await measure(reference, round) : undefined;
+      if (before && after) {
+        sample.ref = {
+          rps: (before.rps + after.rps) / 2,
+          cpuUsPerReq: (before.cpuUsPerReq + after.cpuUsPerReq) / 2,
+          p99Ms: (before.p99Ms + after.p99Ms) / 2,
+        };
+      }
+      before = after;
     }
   }
   return samples;

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=4
+#!/usr/bin/env -S node --max-semi-space-size=4 --no-memory-reducer
 /**
  * The `gatehouse` command: serve | check-config | explain | users | reload.
  * Every command takes --config FILE (default $GATEHOUSE_CONFIG or ./gatehouse.yaml).

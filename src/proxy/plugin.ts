@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { evaluateNow, type GateOutcome, type RequestContext } from '../gate/evaluate.js';
 import { sendDecision, sendError } from '../gate/respond.js';
 import type { Services } from '../gate/services.js';
+import type { SessionClaim } from '../policy/types.js';
 import { COOKIE } from '../session/index.js';
 import { forwardHeaders, stripResponseHopByHop } from './headers.js';
 
@@ -75,6 +76,25 @@ export async function proxyPlugin(app: FastifyInstance, s: Services): Promise<vo
     else gate(req, reply, outcome, done);
   });
 
+  /**
+   * The re-issued session cookie, signed at most once per session per second.
+   * Every request of a client that does not keep cookies (a script, a load
+   * test), and every parallel request of a browser at the moment of renewal,
+   * carries the old cookie: signing each anew cost ≈ 60 µs of CPU per request
+   * (HMAC objects and unique strings are GC work; docs/performance.md), so
+   * they share the one cookie signed in that second. The cookie jar's verify
+   * cache hands out one claim object per cookie value, which keys this map.
+   */
+  const renewed = new WeakMap<SessionClaim, { second: number; setCookie: string }>();
+  function refreshedSessionCookie(claim: SessionClaim, now: number): string {
+    const second = Math.floor(now / 1000);
+    const hit = renewed.get(claim);
+    if (hit && hit.second === second) return hit.setCookie;
+    const setCookie = s.cookies.serialize(COOKIE.session, s.cookies.signSession({ ...claim, activeAt: now }), null);
+    renewed.set(claim, { second, setCookie });
+    return setCookie;
+  }
+
   /** Forwards (done()) or answers from here (and then never calls done: Fastify's way to stop a callback hook). */
   function gate(req: FastifyRequest, reply: FastifyReply, outcome: GateOutcome, done: (err?: Error) => void): void {
     switch (outcome.kind) {
@@ -99,7 +119,7 @@ export async function proxyPlugin(app: FastifyInstance, s: Services): Promise<vo
         let refreshSession: string | null = null;
         const claim = ctx.claims.session;
         if (decision.rule === 'session' && claim && ctx.now - claim.activeAt > refreshEvery(s.runtime.live.config.twoFactor.session.idleTimeoutMs)) {
-          refreshSession = s.cookies.serialize(COOKIE.session, s.cookies.signSession({ ...claim, activeAt: ctx.now }), null);
+          refreshSession = refreshedSessionCookie(claim, ctx.now);
         }
         // A form post to a first-factor page (the intranet's login or logout,
         // which bypass rules let through) may start a new login on the *same*

@@ -60,6 +60,41 @@ describe('2FA session limits', () => {
   });
 });
 
+describe('session cookie renewal', () => {
+  it('should renew the cookie once per second for a client that keeps sending the old one (scripts, parallel requests)', async () => {
+    stack = await startStack({ config });
+    const b = browserFor(stack);
+    await b.login('alice');
+    await enrol(stack, b);
+    const old = b.cookieHeader()!;
+    const get = async (): Promise<{ status: number; renewed: string | undefined }> => {
+      const res = await fetch(`${stack.url}/reports`, { headers: { cookie: old }, redirect: 'manual' });
+      await res.arrayBuffer();
+      return { status: res.status, renewed: res.headers.getSetCookie().find((c) => c.startsWith('gh_s=')) };
+    };
+    // Past the renewal interval (a minute at most), at the start of a second:
+    // every answer renews the cookie, and within that second it is one cookie.
+    stack.clock.advance(2 * MIN + (1000 - (stack.clock.t % 1000)));
+    const same = [await get()];
+    stack.clock.advance(10);
+    same.push(await get());
+    stack.clock.advance(500);
+    same.push(await get());
+    expect(same.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(same[0]!.renewed).toMatch(/^gh_s=/);
+    expect(new Set(same.map((r) => r.renewed)).size).toBe(1);
+    // The next second signs a new one; the renewed cookie itself lets the user through.
+    stack.clock.advance(500);
+    const next = await get();
+    expect(next.renewed).toMatch(/^gh_s=/);
+    expect(next.renewed).not.toBe(same[0]!.renewed);
+    const renewed = next.renewed!.split(';')[0]!;
+    const withRenewed = await fetch(`${stack.url}/reports`, { headers: { cookie: old.replace(/gh_s=[^;]*/, renewed) }, redirect: 'manual' });
+    expect(withRenewed.status).toBe(200);
+    expect(withRenewed.headers.getSetCookie().some((c) => c.startsWith('gh_s='))).toBe(false);
+  });
+});
+
 describe('Gatehouse’s cookies', () => {
   it.each(['http://gatehouse.test', 'https://gatehouse.test'])('should be HttpOnly, SameSite=Lax, site-wide, and Secure only on https (publicUrl %s)', async (publicUrl) => {
     stack = await startStack({ config: { server: { publicUrl } } });

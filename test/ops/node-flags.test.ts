@@ -27,9 +27,9 @@ describe('node flags', () => {
   });
 
   it('should leave a flag the operator set alone, on the command line or in NODE_OPTIONS, in either spelling', () => {
-    expect(withNodeFlags(['--max-semi-space-size=16'], '')).toEqual(['--max-semi-space-size=16']);
-    expect(withNodeFlags(['--max_semi_space_size=16'], '')).toEqual(['--max_semi_space_size=16']);
-    expect(withNodeFlags([], '--max-old-space-size=512 --max-semi-space-size=8')).toEqual([]);
+    expect(withNodeFlags(['--max-semi-space-size=16', '--memory-reducer'], '')).toEqual(['--max-semi-space-size=16', '--memory-reducer']);
+    expect(withNodeFlags(['--max_semi_space_size=16'], '--no-memory-reducer')).toEqual(['--max_semi_space_size=16']);
+    expect(withNodeFlags([], '--max-old-space-size=512 --max-semi-space-size=8 --memory_reducer')).toEqual([]);
   });
 
   it('should start the gatehouse executable with exactly these flags', () => {
