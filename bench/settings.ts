@@ -23,6 +23,8 @@ export interface BenchSettings {
   duration: number;
   /** Seconds of warm-up per target before the measured rounds. */
   warmup: number;
+  /** Seconds of the same load right before every measured run, not measured. */
+  leadIn: number;
   rounds: number;
   connections: number;
   threads: number;
@@ -58,6 +60,10 @@ export function settingsFromEnv(): BenchSettings {
     duration: num('BENCH_DURATION', quick ? 2 : 3),
     // Gatehouse needs a few seconds of load before its CPU per request settles (JIT, heap growth).
     warmup: num('BENCH_WARMUP', quick ? 1 : 4),
+    // A process that sat idle while the others ran needs a moment to be itself
+    // again (CPU caches, branch predictors, heap regrowth): its first second
+    // measures the wake-up, not what a request costs, so it is not measured.
+    leadIn: num('BENCH_LEADIN', quick ? 0 : 1),
     rounds: num('BENCH_ROUNDS', quick ? 2 : 5),
     connections: num('BENCH_CONNECTIONS', 50),
     threads: num('BENCH_THREADS', 2),

@@ -55,7 +55,7 @@ export function buildTargets(w: TargetWorld): Target[] {
       ? { cookie: `sid=${sidAlice}; gh_s=${cookies.get(name)!.value}` }
       : { ...aliceHeaders, cookie: `gh_s=${cookies.get(name)!.value}` };
   const refresh = (name: string) => async (): Promise<void> => {
-    await cookies.get(name)!.refresh(inst(name).url + '/page2k', verified(name), S.duration * 1000);
+    await cookies.get(name)!.refresh(inst(name).url + '/page2k', verified(name), (S.leadIn + S.duration) * 1000);
   };
   const pids = (name: string) => (): number[] => inst(name).child.tree();
   const url = (name: string, path = '/page2k') => (): string => inst(name).url + path;
@@ -128,6 +128,7 @@ export async function measureRounds(
   const measure = async (t: Target, round: number): Promise<RunSample> => {
     await t.before?.();
     await sleep(200);
+    if (S.leadIn > 0) await load(t, S.leadIn);
     const pids = t.pids();
     const me0 = t.countLookups ? await lookupsSoFar() : 0;
     const rss = sampleRss(t.pids, 250);
