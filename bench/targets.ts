@@ -76,21 +76,21 @@ export function buildTargets(w: TargetWorld): Target[] {
       return verifiedTarget(`gh-${name}`, name, `${letter}: verified, lookup`, `gatehouse (${letter} build)`);
     }),
     ...verifiedTarget('gh-header', 'header', 'Gatehouse verified, header'),
-    ...(has('lookup')
+    ...(has('misc')
       ? [
-          { id: 'gh-oos', label: 'Gatehouse out-of-scope user', process: 'gatehouse', url: url('lookup'), headers: () => ({ cookie: `sid=${sidBob}` }), pids: pids('lookup'), countLookups: true, expectLength: 2048 },
+          { id: 'gh-oos', label: 'Gatehouse out-of-scope user', process: 'gatehouse', url: url('misc'), headers: () => ({ cookie: `sid=${sidBob}` }), pids: pids('misc'), countLookups: true, expectLength: 2048 },
           {
             id: 'gh-trusted',
             label: 'Gatehouse trusted-IP user',
             process: 'gatehouse',
-            url: url('lookup'),
+            url: url('misc'),
             // No gh_s cookie: the trusted network alone lets alice through.
             headers: () => ({ cookie: `sid=${sidAlice}`, 'x-forwarded-for': TRUSTED_CLIENT }),
-            pids: pids('lookup'),
+            pids: pids('misc'),
             countLookups: true,
             expectLength: 2048,
           },
-          { id: 'gh-bypass', label: 'Gatehouse bypassed asset', process: 'gatehouse', url: url('lookup', '/assets/app.js'), headers: verified('lookup'), pids: pids('lookup'), countLookups: true, expectLength: null },
+          { id: 'gh-bypass', label: 'Gatehouse bypassed asset', process: 'gatehouse', url: url('misc', '/assets/app.js'), headers: verified('misc'), pids: pids('misc'), countLookups: true, expectLength: null },
         ]
       : []),
     ...verifiedTarget('gh-cidrs-big', 'cidrs-big', `Gatehouse verified, ${f0(S.bigCidrs)} CIDRs`),
