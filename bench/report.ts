@@ -65,25 +65,16 @@ export function median(xs: readonly number[]): number {
 /**
  * a's value ÷ b's value, drift cancelled. Every run of a target sits between
  * two runs of the reference proxy (measureRounds), so each run is first
- * divided by its own reference (the machine of that moment), then a ÷ b is
- * the median over the rounds of those normalised values' ratio; against the
- * reference itself, the median of each run ÷ its reference. Unlike the ratio
- * of two medians, a machine that drifts between runs cancels out.
+ * divided by its own reference: what the machine gave a proxy at that moment
+ * cancels out. Against the reference itself that is the result (the median
+ * of those normalised values); between two targets it is the ratio of their
+ * medians. Once each run carries its own reference, pairing a's round with
+ * b's adds nothing but the noise of a second sample to every ratio.
  */
 export function pairedRatio(a: TargetSummary, b: TargetSummary, field: 'rps' | 'cpuUsPerReq' | 'p99Ms'): number {
-  const ratios: number[] = [];
-  const normalised = (r: RunSample): number => (r.ref ? r[field] / r.ref[field] : 1);
-  for (const ra of a.runs) {
-    if (!ra.ref) continue;
-    if (b.runs.every((x) => !x.ref)) {
-      // b is the reference: each run against the reference runs around it.
-      ratios.push(normalised(ra));
-      continue;
-    }
-    const rb = b.runs.find((x) => x.round === ra.round && x.ref);
-    if (rb && normalised(rb) > 0) ratios.push(normalised(ra) / normalised(rb));
-  }
-  return median(ratios);
+  const normalised = (t: TargetSummary): number => median(t.runs.filter((r) => r.ref).map((r) => r[field] / r.ref![field]));
+  const isReference = b.runs.every((x) => !x.ref);
+  return isReference ? normalised(a) : normalised(a) / normalised(b);
 }
 
 /** Median over a's runs of (a's p99 − the reference runs' around it): the latency a adds, drift cancelled. */
