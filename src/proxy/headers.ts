@@ -44,11 +44,13 @@ const CLIENT_FORBIDDEN = [
  */
 const HOP_BY_HOP = ['keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'trailer', 'upgrade', 'expect', 'http2-settings', 'transfer-encoding'];
 
-export function stripHopByHop(headers: IncomingHttpHeaders): IncomingHttpHeaders {
-  for (const name of HOP_BY_HOP) delete headers[name];
-  // `TE: trailers` is the one value allowed end to end (and gRPC-style upstreams need it).
-  if (headers.te !== undefined && headers.te !== 'trailers') delete headers.te;
-  return headers;
+/** Everything a client may not send on to the intranet: the list above, hop-by-hop headers, and the two rebuilt below. */
+const DROP = new Set<string>([...CLIENT_FORBIDDEN, ...HOP_BY_HOP, 'te', 'x-forwarded-for', 'cookie']);
+/** Underscore spellings (x_forwarded_for) are read as the real thing by some servers. */
+const DROP_FOLDED = new Set<string>([...CLIENT_FORBIDDEN, 'x-forwarded-for']);
+
+function isFoldedForbidden(name: string): boolean {
+  return name.includes('_') && DROP_FOLDED.has(name.replace(/_/g, '-'));
 }
 
 /**
@@ -97,55 +99,48 @@ export interface ForwardContext {
   cookie: string | undefined;
 }
 
-export function rewriteForwardHeaders(headers: IncomingHttpHeaders, ctx: ForwardContext): IncomingHttpHeaders {
-  const xff = headers['x-forwarded-for'];
-  for (const name of CLIENT_FORBIDDEN) delete headers[name];
-  for (const name of Object.keys(headers)) {
-    // Underscore spellings of the same headers (x_forwarded_for…) are read as
-    // the real thing by some servers.
-    if (name.includes('_') && CLIENT_FORBIDDEN.includes(name.replace(/_/g, '-'))) delete headers[name];
-    if (name.includes('_') && name.replace(/_/g, '-') === 'x-forwarded-for') delete headers[name];
-  }
-  // A trusted proxy's chain is kept and extended; anyone else's is replaced,
-  // so the upstream sees the same client address Gatehouse judged.
-  const chain = ctx.fromTrustedProxy && xff ? (Array.isArray(xff) ? xff.join(', ') : xff) + ', ' + ctx.peerIp : ctx.clientIp;
-  headers['x-forwarded-for'] = chain;
-  headers['x-real-ip'] = ctx.clientIp;
-  headers['x-forwarded-proto'] = ctx.proto;
-  headers['x-forwarded-host'] = ctx.host;
-  if (ctx.cookie === undefined) delete headers.cookie;
-  else headers.cookie = ctx.cookie;
-  return headers;
-}
-
-/** Everything a client may not send on to the intranet: the list above, hop-by-hop headers, and the two rebuilt below. */
-const DROP = new Set<string>([...CLIENT_FORBIDDEN, ...HOP_BY_HOP, 'te', 'x-forwarded-for', 'cookie']);
-/** Underscore spellings (x_forwarded_for) are read as the real thing by some servers. */
-const DROP_FOLDED = new Set<string>([...CLIENT_FORBIDDEN, 'x-forwarded-for']);
-
 /**
- * The request headers for the intranet, in one pass that builds a new
- * object: stripHopByHop + rewriteForwardHeaders for plain HTTP requests,
- * without the deletes that turn the object into a slow dictionary for
- * everything that reads it afterwards (bench finding 2). WebSocket upgrades
- * keep rewriteForwardHeaders: they need `upgrade`.
+ * The headers Gatehouse sets itself on the way to the intranet. A trusted
+ * proxy's X-Forwarded-For chain is kept and extended; anyone else's is
+ * replaced, so the upstream sees the same client address Gatehouse judged.
+ * `xff` is the client's header as received.
  */
-export function forwardHeaders(headers: IncomingHttpHeaders, ctx: ForwardContext): IncomingHttpHeaders {
-  const out: IncomingHttpHeaders = {};
-  for (const name in headers) {
-    if (DROP.has(name)) continue;
-    if (name.includes('_') && DROP_FOLDED.has(name.replace(/_/g, '-'))) continue;
-    out[name] = headers[name];
-  }
-  // `TE: trailers` is the one value allowed end to end.
-  if (headers.te === 'trailers') out.te = 'trailers';
-  const xff = headers['x-forwarded-for'];
-  // A trusted proxy's chain is kept and extended; anyone else's is replaced,
-  // so the upstream sees the same client address Gatehouse judged.
+function setForwarded(out: IncomingHttpHeaders, xff: string | string[] | undefined, ctx: ForwardContext): void {
   out['x-forwarded-for'] = ctx.fromTrustedProxy && xff ? (Array.isArray(xff) ? xff.join(', ') : xff) + ', ' + ctx.peerIp : ctx.clientIp;
   out['x-real-ip'] = ctx.clientIp;
   out['x-forwarded-proto'] = ctx.proto;
   out['x-forwarded-host'] = ctx.host;
+  // No delete on the new object of forwardHeaders (it never holds a cookie): a delete makes it a dictionary.
   if (ctx.cookie !== undefined) out.cookie = ctx.cookie;
+  else if (out.cookie !== undefined) delete out.cookie;
+}
+
+/**
+ * The same rewrite in place, for WebSocket upgrades (websocket.ts), which
+ * keep `upgrade` and `connection` and strip their own hop-by-hop list.
+ */
+export function rewriteForwardHeaders(headers: IncomingHttpHeaders, ctx: ForwardContext): IncomingHttpHeaders {
+  const xff = headers['x-forwarded-for'];
+  for (const name of CLIENT_FORBIDDEN) delete headers[name];
+  for (const name of Object.keys(headers)) if (isFoldedForbidden(name)) delete headers[name];
+  setForwarded(headers, xff, ctx);
+  return headers;
+}
+
+/**
+ * The request headers for the intranet, in one pass that builds a new
+ * object: the forbidden and hop-by-hop headers dropped and Gatehouse's own
+ * set, without the deletes that turn the object into a slow dictionary for
+ * everything that reads it afterwards (bench finding 2).
+ */
+export function forwardHeaders(headers: IncomingHttpHeaders, ctx: ForwardContext): IncomingHttpHeaders {
+  const out: IncomingHttpHeaders = {};
+  for (const name in headers) {
+    if (DROP.has(name) || isFoldedForbidden(name)) continue;
+    out[name] = headers[name];
+  }
+  // `TE: trailers` is the one value allowed end to end (and gRPC-style upstreams need it).
+  if (headers.te === 'trailers') out.te = 'trailers';
+  setForwarded(out, headers['x-forwarded-for'], ctx);
   return out;
 }
