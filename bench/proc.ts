@@ -186,6 +186,18 @@ export function killAll(): void {
   running.clear();
 }
 
+/** Runs a bench script's main: exit 0 when it is done, or report the error, kill every child and exit 1. */
+export function runMain(name: string, main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      process.stderr.write(`${name} failed: ${(err as Error).stack ?? String(err)}\n`);
+      killAll();
+      process.exit(1);
+    },
+  );
+}
+
 process.once('exit', killAll);
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.once(sig, () => {

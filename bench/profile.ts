@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { summariseProfile, type ProfileSummary } from './cpuprofile.js';
 import { benchSecrets, intranetLogin, passChallenge, startGatehouse } from './gatehouse.js';
 import { pickLoader } from './load.js';
-import { firstMessage, freePort, killAll, startChild } from './proc.js';
+import { firstMessage, freePort, runMain, startChild } from './proc.js';
 import { f1 } from './report.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -133,11 +133,4 @@ async function main(): Promise<void> {
   rmSync(tmp, { recursive: true, force: true });
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(`profile failed: ${(err as Error).stack ?? String(err)}\n`);
-    killAll();
-    process.exit(1);
-  },
-);
+runMain('profile', main);

@@ -30,7 +30,7 @@ import { gateCostLines, measureGateCost, type GateCost } from './gate-cost.js';
 import { benchSecrets, intranetLogin, passChallenge, SessionCookie, startGatehouse, type Instance, type InstanceSpec } from './gatehouse.js';
 import { pickLoader } from './load.js';
 import { findNginx, startNginx } from './nginx.js';
-import { firstMessage, freePort, killAll, peakRssMb, startChild, type Child } from './proc.js';
+import { firstMessage, freePort, peakRssMb, runMain, startChild, type Child } from './proc.js';
 import { burstLine, f0, f1, f2, renderReport, summarise, wsLine } from './report.js';
 import { coldBurst, download, upload, websockets, type BurstResult, type StreamResult, type WsResult } from './scenarios.js';
 import { settingsFromEnv, UNDICI_OPTIONS } from './settings.js';
@@ -286,11 +286,4 @@ async function main(): Promise<void> {
   if (process.env.BENCH_KEEP !== '1') rmSync(tmp, { recursive: true, force: true });
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(`bench failed: ${(err as Error).stack ?? String(err)}\n`);
-    killAll();
-    process.exit(1);
-  },
-);
+runMain('bench', main);

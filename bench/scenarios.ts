@@ -58,31 +58,38 @@ export interface StreamResult {
   detail: string;
 }
 
-/** GET /download?size=N through the proxy, counting bytes as they arrive. */
-export async function download(url: string, headers: Record<string, string>, size: number, pids: () => number[]): Promise<StreamResult> {
+/** Runs one transfer while sampling the proxy's RSS (before, and the peak during it) and timing it. */
+async function measuredTransfer<T>(pids: () => number[], transfer: () => Promise<T>): Promise<{ value: T; seconds: number; rss: Pick<StreamResult, 'rssBeforeMb' | 'rssPeakMb' | 'rssGrowthMb'> }> {
   const before = sampleRss(pids).stop();
   const sampler = sampleRss(pids);
   const t0 = performance.now();
-  let bytes = 0;
-  let status = 0;
+  let value: T;
   let peak = 0;
   try {
-    const res = await request(`${url}/download?size=${size}`, { headers, bodyTimeout: 120_000, headersTimeout: 30_000 });
-    status = res.statusCode;
-    for await (const chunk of res.body) bytes += (chunk as Buffer).length;
+    value = await transfer();
   } finally {
     peak = sampler.stop();
   }
   const seconds = (performance.now() - t0) / 1000;
+  return { value, seconds, rss: { rssBeforeMb: before, rssPeakMb: peak, rssGrowthMb: peak - before } };
+}
+
+/** GET /download?size=N through the proxy, counting bytes as they arrive. */
+export async function download(url: string, headers: Record<string, string>, size: number, pids: () => number[]): Promise<StreamResult> {
+  const { value, seconds, rss } = await measuredTransfer(pids, async () => {
+    const res = await request(`${url}/download?size=${size}`, { headers, bodyTimeout: 120_000, headersTimeout: 30_000 });
+    let bytes = 0;
+    for await (const chunk of res.body) bytes += (chunk as Buffer).length;
+    return { status: res.statusCode, bytes };
+  });
+  const { status, bytes } = value;
   return {
     direction: 'download',
     bytes,
     ok: status === 200 && bytes === size,
     seconds,
     mbPerSecond: bytes / 1024 / 1024 / seconds,
-    rssBeforeMb: before,
-    rssPeakMb: peak,
-    rssGrowthMb: peak - before,
+    ...rss,
     detail: `status ${status}, ${bytes} of ${size} bytes`,
   };
 }
@@ -98,13 +105,7 @@ export async function upload(url: string, headers: Record<string, string>, size:
       yield n === chunk.length ? chunk : chunk.subarray(0, n);
     }
   }
-  const before = sampleRss(pids).stop();
-  const sampler = sampleRss(pids);
-  const t0 = performance.now();
-  let answer = '';
-  let status = 0;
-  let peak = 0;
-  try {
+  const { value, seconds, rss } = await measuredTransfer(pids, async () => {
     const res = await request(`${url}/upload`, {
       method: 'POST',
       headers: { ...headers, 'content-type': 'application/octet-stream', 'content-length': String(size) },
@@ -112,12 +113,9 @@ export async function upload(url: string, headers: Record<string, string>, size:
       bodyTimeout: 120_000,
       headersTimeout: 120_000,
     });
-    status = res.statusCode;
-    answer = await res.body.text();
-  } finally {
-    peak = sampler.stop();
-  }
-  const seconds = (performance.now() - t0) / 1000;
+    return { status: res.statusCode, answer: await res.body.text() };
+  });
+  const { status, answer } = value;
   let received = -1;
   try {
     received = (JSON.parse(answer) as { bytes: number }).bytes;
@@ -130,9 +128,7 @@ export async function upload(url: string, headers: Record<string, string>, size:
     ok: status === 200 && received === size,
     seconds,
     mbPerSecond: size / 1024 / 1024 / seconds,
-    rssBeforeMb: before,
-    rssPeakMb: peak,
-    rssGrowthMb: peak - before,
+    ...rss,
     detail: `status ${status}, intranet received ${received} of ${size} bytes`,
   };
 }
