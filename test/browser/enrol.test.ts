@@ -86,6 +86,8 @@ describe('enrolment in a browser', () => {
     const button = page.getByRole('button', { name: 'Copy key' });
     await expect(button.isVisible()).resolves.toBe(true);
     await button.click();
+    // The status is written when the clipboard's promise settles: wait for that, then check what it says.
+    await page.waitForFunction(() => (document.querySelector('#copy-status')?.textContent ?? '') !== '');
     await expect(page.locator('#copy-status').textContent()).resolves.toBe('Key copied.');
     const copied = await page.evaluate(() => navigator.clipboard.readText());
     const shown = await page.locator('#manual-key').inputValue();
