@@ -9,7 +9,7 @@
  *   POST /api/users/:user/reset                      secret, codes, devices, sessions gone
  *   POST /api/users/:user/unlock
  *   GET  /api/policy                                 { version, source, policy }, ETag
- *   PUT  /api/policy                                 keys to change; If-Match (or "version") required:
+ *   PUT  /api/policy                                 keys to change (JSON up to 2 MB); If-Match (or "version") required:
  *                                                    409 stale, 422 invalid (problems[]), 428 no version
  *   POST /api/reload                                 422 with the messages when refused
  */
@@ -28,6 +28,12 @@ type Req = FastifyRequest<{ Params: { user?: string }; Querystring: Record<strin
 
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 1000;
+/**
+ * A whole policy in one PUT: 10,000 trusted networks are ~250 KB of JSON,
+ * far over the 64 KB that forms get. Only a valid token reaches the body
+ * (the token check runs in onRequest, before anything is read).
+ */
+const POLICY_BODY_LIMIT = 2 * 1024 * 1024;
 
 function send(reply: FastifyReply, status: number, body: unknown): FastifyReply {
   return reply.code(status).headers({ 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' }).type('application/json; charset=utf-8').send(JSON.stringify(body));
@@ -117,7 +123,7 @@ export async function registerApi(app: FastifyInstance, s: Services, sink: Polic
     return send(reply, 200, { version, source: sink.description, policy: toRawPolicy(s.runtime.live.config) });
   });
 
-  app.put(`${base}/policy`, async (req, reply) => {
+  app.put(`${base}/policy`, { bodyLimit: POLICY_BODY_LIMIT }, async (req, reply) => {
     const body = req.body as Record<string, unknown> | null | undefined;
     if (!body || typeof body !== 'object' || Array.isArray(body)) {
       return fail(reply, 400, 'GH_ERR_INVALID_CONFIG', `send a JSON object with any of ${POLICY_KEYS.join(', ')}`);

@@ -137,6 +137,27 @@ describe('the JSON API', () => {
     expect(YAML.parse(readFileSync(stack.file, 'utf8')).twoFactor.trustedIps).toBeUndefined();
   });
 
+  it('should take a policy with 10,000 trusted networks in one PUT, and refuse a body over 2 MB with 413', async () => {
+    await start();
+    const alice = browserFor(stack);
+    await alice.login('alice');
+    expect(pathOf((await alice.get('/reports')).location)).toBe('/_gatehouse/enrol?rd=%2Freports');
+    // 9,999 networks, then the one this test's client (loopback) is in.
+    const networks = [...Array.from({ length: 9_999 }, (_, i) => `10.${i >> 8}.${i & 255}.0/24`), '127.0.0.0/8'];
+    const body = { twoFactor: { trustedIps: networks } };
+    expect(JSON.stringify(body).length).toBeGreaterThan(64 * 1024);
+    const got = await api('GET', '/policy');
+    const put = await api('PUT', '/policy', { body, headers: { 'if-match': got.headers.etag as string } });
+    expect(put.status).toBe(200);
+    expect(YAML.parse(readFileSync(stack.file, 'utf8')).twoFactor.trustedIps).toHaveLength(10_000);
+    // In force at once: alice, not enrolled, comes from the last of those networks and needs no second factor.
+    expect((await alice.get('/reports')).status).toBe(200);
+
+    const huge = await api('PUT', '/policy', { raw: JSON.stringify({ version: put.json!.version, pages: { title: 'x'.repeat(2 * 1024 * 1024) } }) });
+    expect(huge.status).toBe(413);
+    expect(huge.json).toMatchObject({ error: 'GH_ERR_TOO_LARGE' });
+  });
+
   it('should reload, and report a refused reload with the precise messages', async () => {
     await start();
     const text = readFileSync(stack.file, 'utf8');
