@@ -72,10 +72,12 @@ export function evaluateChecks({ S, summaries, burst, streams, rssLoad, rssThrou
     ['gh-users-big', `${f0(S.bigUsers)} users vs ${S.smallUsers}`],
   ] as const) {
     const big = by(id);
-    if (!big || !ghl) continue;
+    // The same process at the small size (the 'policy' instance, switched between runs).
+    const small = by('gh-policy-small');
+    if (!big || !small) continue;
     // One-sided: a big policy may not cost more than 5% over the small one; faster is noise, not a failure.
-    const rps = pairedRatio(big, ghl, 'rps');
-    const cpu = pairedRatio(big, ghl, 'cpuUsPerReq');
+    const rps = pairedRatio(big, small, 'rps');
+    const cpu = pairedRatio(big, small, 'cpuUsPerReq');
     checks.push({
       name: `decision cost flat: ${what}`,
       required: 'req/s ≥ 0.95×, CPU ≤ 1.05×',

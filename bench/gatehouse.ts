@@ -4,8 +4,9 @@
  * (`node dist/src/cli.js serve`), and genuine 2FA session cookies obtained by
  * answering the real challenge with a computed TOTP code.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
@@ -77,6 +78,8 @@ export interface InstanceSpec {
   nodeArgs?: string[];
   /** Another build's cli.js to run instead of this tree's (A/B comparisons). */
   cli?: string;
+  /** A JSON API bearer token (api.tokens), for an instance whose policy the bench changes while it runs. */
+  apiToken?: string;
 }
 
 export interface Instance {
@@ -120,6 +123,7 @@ export function configFor(spec: InstanceSpec, port: number, upstreamUrl: string,
     secrets: { cookieKeys: [secrets.cookieKey], encryptionKey: secrets.encryptionKey },
     log: { level: 'warn', access: false },
     pages: { title: 'Bench Intranet' },
+    ...(spec.apiToken ? { api: { tokens: [{ name: 'bench', token: spec.apiToken }] } } : {}),
   };
 }
 
@@ -135,25 +139,74 @@ export async function seedStore(dataDir: string, users: number, secrets: BenchSe
   const sealer = createSealer(secrets.encryptionKey);
   const at = Date.now();
   await store.enrol('alice', { sealedSecret: sealer.seal(secrets.totp), at, timeStep: 0, recoveryHashes: [] });
-  const other = sealer.seal(newSecret());
-  const db = (store as unknown as { db?: { exec(sql: string): void } }).db;
-  const BATCH = 10_000;
-  for (let i = 1; i < users; i += BATCH) {
-    db?.exec('BEGIN IMMEDIATE');
-    try {
-      for (let j = i; j < Math.min(users, i + BATCH); j++) {
-        await store.enrol(`user${String(j).padStart(6, '0')}`, { sealedSecret: other, at, timeStep: 0, recoveryHashes: [] });
-      }
-      db?.exec('COMMIT');
-    } catch (err) {
-      db?.exec('ROLLBACK');
-      throw err;
-    }
-  }
+  await enrolOthers(store, 1, users, sealer.seal(newSecret()), at);
   const counts = await store.countUsers(at);
   await store.close();
   if (counts.enrolled !== users) throw new Error(`seeding ${dataDir}: expected ${users} enrolled users, store has ${counts.enrolled}`);
   return performance.now() - started;
+}
+
+/** Enrols user<from> … user<to - 1> (any sealed secret), 10,000 per outer transaction. */
+async function enrolOthers(store: SqliteStore, from: number, to: number, sealedSecret: string, at: number): Promise<void> {
+  const db = (store as unknown as { db: { exec(sql: string): void } }).db;
+  const BATCH = 10_000;
+  for (let i = from; i < to; i += BATCH) {
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      for (let j = i; j < Math.min(to, i + BATCH); j++) {
+        await store.enrol(`user${String(j).padStart(6, '0')}`, { sealedSecret, at, timeStep: 0, recoveryHashes: [] });
+      }
+      db.exec('COMMIT');
+    } catch (err) {
+      db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+}
+
+/**
+ * Grows or shrinks the enrolled users of a running instance's store to
+ * `users`, from the bench's own connection: for Gatehouse this is another
+ * process writing its store (like a second worker or `gatehouse users`),
+ * which it notices through PRAGMA data_version. Shrinking deletes rows,
+ * which no Store method does (Gatehouse keeps users), hence the SQL.
+ */
+export async function resizeUsers(dataDir: string, users: number, secrets: BenchSecrets): Promise<void> {
+  const store = new SqliteStore({ dir: dataDir });
+  try {
+    const at = Date.now();
+    const { enrolled } = await store.countUsers(at);
+    if (enrolled < users) await enrolOthers(store, enrolled, users, createSealer(secrets.encryptionKey).seal(newSecret()), at);
+    if (enrolled > users) {
+      const db = (store as unknown as { db: { prepare(sql: string): { run(...a: unknown[]): unknown } } }).db;
+      db.prepare("DELETE FROM users WHERE user LIKE 'user%' AND user >= ?").run(`user${String(users).padStart(6, '0')}`);
+    }
+    const now = await store.countUsers(at);
+    if (now.enrolled !== users) throw new Error(`resizing ${dataDir}: expected ${users} enrolled users, store has ${now.enrolled}`);
+    // Fold the WAL back into the database file now rather than during a measured run.
+    (store as unknown as { db: { pragma(sql: string): unknown } }).db.pragma('wal_checkpoint(TRUNCATE)');
+  } finally {
+    await store.close();
+  }
+  // And write those tens of MB out now: the kernel's writeback would otherwise run during the next runs.
+  execFileSync('sync');
+}
+
+/**
+ * Replaces a running instance's trusted IPs with `n` entries the way an
+ * admin does: edit the YAML file, then reload (POST /api/reload, which
+ * answers once the new policy is in force or says why it refused).
+ * (PUT /api/policy does the same, but its YAML edit, diff and audit of
+ * 10,000 entries leave ~35 MB of garbage per call against ~15 MB for a
+ * reload, which would read as the instance's RSS under load.)
+ */
+export async function setTrustedIps(inst: Instance, n: number): Promise<void> {
+  const raw = YAML.parse(readFileSync(inst.configFile, 'utf8')) as { twoFactor: { trustedIps: string[] } };
+  raw.twoFactor.trustedIps = trustedIps(n);
+  writeFileSync(inst.configFile, YAML.stringify(raw));
+  const res = await fetch(`${inst.url}/_gatehouse/api/reload`, { method: 'POST', headers: { authorization: `Bearer ${inst.spec.apiToken}` } });
+  const body = await res.text();
+  if (res.status !== 200) throw new Error(`reload with ${n} trusted IPs on '${inst.spec.name}': status ${res.status} ${body.slice(0, 300)}`);
 }
 
 export async function startGatehouse(spec: InstanceSpec, upstreamUrl: string, baseDir: string, secrets: BenchSecrets): Promise<Instance> {

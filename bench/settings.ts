@@ -64,7 +64,7 @@ export function settingsFromEnv(): BenchSettings {
     // again (CPU caches, branch predictors, heap regrowth): its first second
     // measures the wake-up, not what a request costs, so it is not measured.
     leadIn: num('BENCH_LEADIN', quick ? 0 : 1),
-    rounds: num('BENCH_ROUNDS', quick ? 2 : 5),
+    rounds: num('BENCH_ROUNDS', quick ? 2 : 7),
     connections: num('BENCH_CONNECTIONS', 50),
     threads: num('BENCH_THREADS', 2),
     streamBytes: num('BENCH_STREAM_BYTES', quick ? 256 * 1024 ** 2 : 1024 ** 3),

@@ -44,6 +44,8 @@ export interface TargetWorld {
   aliceHeaders: Record<string, string>;
   /** Instances of other builds (lookup-b, lookup-c, …) for A/B comparisons. */
   compareNames: string[];
+  /** Sets the 'policy' instance to this many trusted CIDRs and enrolled users (while it runs). */
+  setPolicySize: (cidrs: number, users: number) => Promise<void>;
 }
 
 export function buildTargets(w: TargetWorld): Target[] {
@@ -63,6 +65,14 @@ export function buildTargets(w: TargetWorld): Target[] {
     has(name)
       ? [{ id, label, process, url: url(name), headers: verified(name), pids: pids(name), before: refresh(name), countLookups: inst(name).spec.mode === 'lookup', expectLength: 2048 }]
       : [];
+  const policySized = (id: string, label: string, cidrs: number, users: number): Target[] =>
+    verifiedTarget(id, 'policy', label).map((t) => ({
+      ...t,
+      before: async () => {
+        await w.setPolicySize(cidrs, users);
+        await t.before!();
+      },
+    }));
   // The reference proxies get the same Cookie header as Gatehouse, so header parsing costs the same.
   const sameCookie = (): Record<string, string> => ({ cookie: `sid=${sidAlice}; gh_s=${cookies.get('lookup')?.value ?? 'x'}` });
 
@@ -93,8 +103,10 @@ export function buildTargets(w: TargetWorld): Target[] {
           { id: 'gh-bypass', label: 'Gatehouse bypassed asset', process: 'gatehouse', url: url('misc', '/assets/app.js'), headers: verified('misc'), pids: pids('misc'), countLookups: true, expectLength: null },
         ]
       : []),
-    ...verifiedTarget('gh-cidrs-big', 'cidrs-big', `Gatehouse verified, ${f0(S.bigCidrs)} CIDRs`),
-    ...verifiedTarget('gh-users-big', 'users-big', `Gatehouse verified, ${f0(S.bigUsers)} users`),
+    // The same process at three policy sizes, each set right before its runs.
+    ...policySized('gh-policy-small', `Gatehouse verified, ${S.smallCidrs} CIDRs, ${S.smallUsers} users`, S.smallCidrs, S.smallUsers),
+    ...policySized('gh-cidrs-big', `Gatehouse verified, ${f0(S.bigCidrs)} CIDRs`, S.bigCidrs, S.smallUsers),
+    ...policySized('gh-users-big', `Gatehouse verified, ${f0(S.bigUsers)} users`, S.smallCidrs, S.bigUsers),
     ...verifiedTarget('gh-cluster', 'cluster', 'Gatehouse cluster (workers)', 'gatehouse (all workers)'),
     ...(w.bareCluster && has('cluster')
       ? [{ id: 'bare-cluster', label: 'bare proxy cluster (same workers)', process: 'bare proxy (all workers)', url: () => `${w.bareCluster!.url}/page2k`, headers: sameCookie, pids: w.bareCluster.tree, countLookups: false, expectLength: 2048 }]
@@ -122,7 +134,12 @@ export async function measureRounds(
   log: (msg: string) => void,
 ): Promise<Map<string, RunSample[]>> {
   const load = (t: Target, seconds: number) => loader.run({ url: t.url(), headers: t.headers(), connections: S.connections, threads: S.threads, seconds });
-  if (S.warmup > 0) for (const t of targets) await load(t, S.warmup);
+  if (S.warmup > 0) {
+    for (const t of targets) {
+      await t.before?.();
+      await load(t, S.warmup);
+    }
+  }
 
   const samples = new Map<string, RunSample[]>(targets.map((t) => [t.id, []]));
   const measure = async (t: Target, round: number): Promise<RunSample> => {
