@@ -67,13 +67,13 @@ export function evaluateChecks({ S, summaries, burst, streams, rssLoad, rssThrou
     status: !burst ? 'NOT MEASURED' : burst.lookups === 1 && burst.ok === 100 ? 'MET' : 'NOT MET',
   });
 
+  // The big sizes against the same process at the small size (the 'policy' instance, switched between runs).
+  const small = by('gh-policy-small');
   for (const [id, what] of [
     ['gh-cidrs-big', `${f0(S.bigCidrs)} CIDRs vs ${S.smallCidrs}`],
     ['gh-users-big', `${f0(S.bigUsers)} users vs ${S.smallUsers}`],
   ] as const) {
     const big = by(id);
-    // The same process at the small size (the 'policy' instance, switched between runs).
-    const small = by('gh-policy-small');
     if (!big || !small) continue;
     // One-sided: a big policy may not cost more than 5% over the small one; faster is noise, not a failure.
     const rps = pairedRatio(big, small, 'rps');

@@ -146,9 +146,14 @@ export async function seedStore(dataDir: string, users: number, secrets: BenchSe
   return performance.now() - started;
 }
 
+/** The store's own better-sqlite3 handle: bulk writes need an outer transaction, shrinking needs SQL (bench only). */
+function rawDb(store: SqliteStore): { exec(sql: string): void; pragma(sql: string): unknown; prepare(sql: string): { run(...a: unknown[]): unknown } } {
+  return (store as unknown as { db: ReturnType<typeof rawDb> }).db;
+}
+
 /** Enrols user<from> … user<to - 1> (any sealed secret), 10,000 per outer transaction. */
 async function enrolOthers(store: SqliteStore, from: number, to: number, sealedSecret: string, at: number): Promise<void> {
-  const db = (store as unknown as { db: { exec(sql: string): void } }).db;
+  const db = rawDb(store);
   const BATCH = 10_000;
   for (let i = from; i < to; i += BATCH) {
     db.exec('BEGIN IMMEDIATE');
@@ -178,13 +183,12 @@ export async function resizeUsers(dataDir: string, users: number, secrets: Bench
     const { enrolled } = await store.countUsers(at);
     if (enrolled < users) await enrolOthers(store, enrolled, users, createSealer(secrets.encryptionKey).seal(newSecret()), at);
     if (enrolled > users) {
-      const db = (store as unknown as { db: { prepare(sql: string): { run(...a: unknown[]): unknown } } }).db;
-      db.prepare("DELETE FROM users WHERE user LIKE 'user%' AND user >= ?").run(`user${String(users).padStart(6, '0')}`);
+      rawDb(store).prepare("DELETE FROM users WHERE user LIKE 'user%' AND user >= ?").run(`user${String(users).padStart(6, '0')}`);
     }
     const now = await store.countUsers(at);
     if (now.enrolled !== users) throw new Error(`resizing ${dataDir}: expected ${users} enrolled users, store has ${now.enrolled}`);
     // Fold the WAL back into the database file now rather than during a measured run.
-    (store as unknown as { db: { pragma(sql: string): unknown } }).db.pragma('wal_checkpoint(TRUNCATE)');
+    rawDb(store).pragma('wal_checkpoint(TRUNCATE)');
   } finally {
     await store.close();
   }
@@ -285,11 +289,6 @@ export async function passChallenge(ghUrl: string, headers: Record<string, strin
   return gh;
 }
 
-/**
- * A browser's cookie as it would be kept up to date: Gatehouse re-issues the
- * session cookie to push the idle timeout forward, and a browser stores it;
- * a load generator does not, so the bench does it between runs.
- */
 /** How often Gatehouse renews an active session cookie with the bench's config (src/proxy/plugin.ts refreshEvery). */
 const RENEW_EVERY_MS = 60_000;
 

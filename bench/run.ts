@@ -223,9 +223,10 @@ async function main(): Promise<void> {
   const lookup = gh.get('lookup');
   const fresh = async (name: string): Promise<Record<string, string>> => {
     const c = cookies.get(name)!;
+    const header = (): Record<string, string> => ({ cookie: `sid=${sidAlice}; gh_s=${c.value}` });
     // Take a renewed cookie first if one is due, as a browser would have.
-    await c.refresh(`${gh.get(name)!.url}/page2k`, () => ({ cookie: `sid=${sidAlice}; gh_s=${c.value}` }), 0);
-    return { cookie: `sid=${sidAlice}; gh_s=${c.value}` };
+    await c.refresh(`${gh.get(name)!.url}/page2k`, header, 0);
+    return header();
   };
   let burst: BurstResult | null = null;
   if (lookup && want('burst')) {
