@@ -18,6 +18,8 @@ export interface CheckInput {
   clusterWhyNot: string;
 }
 
+const signed = (x: number): string => `${x >= 0 ? '+' : ''}${f2(x)}`;
+
 export function evaluateChecks({ S, summaries, burst, streams, rssLoad, rssThroughput, clusterWhyNot }: CheckInput): TargetCheck[] {
   const by = (id: string): TargetSummary | undefined => summaries.find((s) => s.id === id);
   const checks: TargetCheck[] = [];
@@ -40,13 +42,16 @@ export function evaluateChecks({ S, summaries, burst, streams, rssLoad, rssThrou
       status: rps >= 0.9 ? 'MET' : 'NOT MET',
     });
   }
-  const ghl = by('gh-lookup');
-  if (ghl && bare) {
-    const added = pairedP99Added(ghl);
+  // Every single-process verified row: one process keeps a p99 1-5 ms worse than an identical
+  // one for its whole life at times (docs/performance.md), so one process is a draw.
+  const verifiedRows = ['gh-lookup', 'gh-header', 'gh-policy-small'].flatMap((id) => by(id) ?? []);
+  if (verifiedRows.length && bare) {
+    const added = pairedP99Added(verifiedRows);
+    const perRow = verifiedRows.map((r) => `${r.id.slice(3)} ${signed(pairedP99Added([r]))}`).join(', ');
     checks.push({
       name: `p99 added at ${S.connections} connections`,
       required: '≤ 1 ms',
-      measured: `${added >= 0 ? '+' : ''}${f2(added)} ms (${f2(ghl.median.p99Ms)} vs ${f2(bare.median.p99Ms)})`,
+      measured: `${signed(added)} ms (${perRow})`,
       status: added <= 1 ? 'MET' : 'NOT MET',
     });
   }

@@ -77,9 +77,9 @@ export function pairedRatio(a: TargetSummary, b: TargetSummary, field: 'rps' | '
   return isReference ? normalised(a) : normalised(a) / normalised(b);
 }
 
-/** Median over a's runs of (a's p99 − the reference runs' around it): the latency a adds, drift cancelled. */
-export function pairedP99Added(a: TargetSummary): number {
-  return median(a.runs.filter((r) => r.ref).map((r) => r.p99Ms - r.ref!.p99Ms));
+/** Median over the runs of all `rows` of (the run's p99 − the reference runs' around it): the latency they add, drift cancelled. */
+export function pairedP99Added(rows: readonly TargetSummary[]): number {
+  return median(rows.flatMap((a) => a.runs.filter((r) => r.ref).map((r) => r.p99Ms - r.ref!.p99Ms)));
 }
 
 export function summarise(id: string, label: string, process: string, runs: RunSample[], peakRssMb: number): TargetSummary {

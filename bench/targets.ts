@@ -27,6 +27,8 @@ export interface Target {
   countLookups: boolean;
   /** Expected body length in the pre-check (the 2 KB page), or null to check the status only. */
   expectLength: number | null;
+  /** Targets served by one process in turn (the policy sizes): their order among themselves rotates every round too. */
+  group?: string;
 }
 
 export interface TargetWorld {
@@ -68,6 +70,7 @@ export function buildTargets(w: TargetWorld): Target[] {
   const policySized = (id: string, label: string, cidrs: number, users: number): Target[] =>
     verifiedTarget(id, 'policy', label).map((t) => ({
       ...t,
+      group: 'policy',
       before: async () => {
         await w.setPolicySize(cidrs, users);
         await t.before!();
@@ -186,11 +189,8 @@ export async function measureRounds(
   const reference = targets.find((t) => t.id === REFERENCE_ID);
   const others = targets.filter((t) => t !== reference);
   for (let round = 1; round <= S.rounds; round++) {
-    // Each round starts one target further on (A B C, B C A, C A B …): no target always runs
-    // first or last, where a machine that speeds up or slows down within a round would favour it.
-    const shift = (round - 1) % Math.max(1, others.length);
     let before = reference ? await measure(reference, round) : undefined;
-    for (const t of [...others.slice(shift), ...others.slice(0, shift)]) {
+    for (const t of roundOrder(others, round)) {
       const sample = await measure(t, round);
       const after = reference ? await measure(reference, round) : undefined;
       if (before && after) {
@@ -204,4 +204,42 @@ export async function measureRounds(
     }
   }
   return samples;
+}
+
+/**
+ * The six orders of three, arranged so that over six rounds each member runs
+ * first twice and follows each other member three times (the last of one
+ * round counting as followed by the first of the next).
+ */
+const ORDERS_OF_THREE = [
+  [0, 1, 2],
+  [0, 2, 1],
+  [2, 1, 0],
+  [1, 0, 2],
+  [1, 2, 0],
+  [2, 0, 1],
+] as const;
+
+/**
+ * The order of a round: each round starts one target further on (A B C, B C A,
+ * C A B …), so no target always runs first or last, where a machine that
+ * speeds up or slows down within a round would favour it. Targets of one group
+ * (one process switched between them) sit next to each other and would keep
+ * their order, each always measured right after the same switch: in run A of
+ * 2026-12-05 05:00, 100,000 users, always measured right after 99,900 users
+ * were written and 10,000 networks reloaded away, ran 4-23 % over the small
+ * policy in all 7 rounds. So a group of three also takes ORDERS_OF_THREE in
+ * turn among its own places (a group of any other size rotates).
+ */
+export function roundOrder<T extends { group?: string }>(targets: readonly T[], round: number): T[] {
+  const shift = (round - 1) % Math.max(1, targets.length);
+  const order = [...targets.slice(shift), ...targets.slice(0, shift)];
+  for (const group of new Set(targets.map((t) => t.group).filter(Boolean))) {
+    const members = targets.filter((t) => t.group === group);
+    const places = order.flatMap((t, i) => (t.group === group ? [i] : []));
+    const n = members.length;
+    const pick = (k: number): number => (n === 3 ? ORDERS_OF_THREE[(round - 1) % 6]![k]! : (k + round - 1) % n);
+    places.forEach((place, k) => (order[place] = members[pick(k)]!));
+  }
+  return order;
 }
