@@ -27,7 +27,7 @@ export interface Target {
   countLookups: boolean;
   /** Expected body length in the pre-check (the 2 KB page), or null to check the status only. */
   expectLength: number | null;
-  /** Targets served by one process in turn (the policy sizes): their order among themselves rotates every round too. */
+  /** Targets served by one process in turn (the policy sizes): their order among themselves changes every round too (roundOrder). */
   group?: string;
 }
 
